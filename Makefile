@@ -1,0 +1,130 @@
+# Makefile - builds doppel, its tests and benchmarks (GNU Make).
+#
+# `make test` and `make demo` first run scripts/deps.sh, which installs missing
+# Debian packages (as root) or names them (otherwise), then re-enter make so
+# that pkg-config sees the freshly installed libraries.
+#
+# SPDX-License-Identifier: MIT
+
+BUILD ?= build
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PYTHON ?= /usr/bin/python3
+
+# HDF5's pkg-config module is "hdf5" on Debian, "hdf5-serial" elsewhere;
+# HDF5_CFLAGS / HDF5_LIBS override the probe.
+HDF5_PC := $(shell $(PKG_CONFIG) --exists hdf5 2>/dev/null && echo hdf5 || \
+	     ($(PKG_CONFIG) --exists hdf5-serial 2>/dev/null && echo hdf5-serial))
+HDF5_CFLAGS ?= $(if $(HDF5_PC),$(shell $(PKG_CONFIG) --cflags $(HDF5_PC)),-I/usr/include/hdf5/serial)
+HDF5_LIBS ?= $(if $(HDF5_PC),$(shell $(PKG_CONFIG) --libs $(HDF5_PC)),-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5)
+
+PKGS := vips libjpeg libcrypto
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wvla -Wundef
+# CI (CI=true) builds with -Werror.
+ifeq ($(CI),true)
+WERROR ?= 1
+endif
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+OPT ?= -O2 -g
+# -ffp-contract=off: PDQ is bit-exact with the reference only without fused multiply-add.
+BASE_CFLAGS := -std=c11 $(OPT) -ffp-contract=off -fopenmp $(WARN) -Isrc -Ikernels -Iinclude
+ALL_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) $(HDF5_CFLAGS) $(SAN) $(CFLAGS)
+ALL_LDFLAGS = -fopenmp $(SAN) $(LDFLAGS)
+LIBS = $(PKG_LIBS) $(HDF5_LIBS) -lm
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+ALL_CFLAGS += -DDP_VERSION='"$(VERSION)"' -DDP_GIT_REV='"$(GIT_REV)"'
+
+ifneq ($(V),1)
+Q := @
+quiet = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+CLI_SRC := src/cli.c
+LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard src/*.c)) $(wildcard kernels/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := tests/mkfixtures.c
+TOOL_BIN := $(BUILD)/tests/mkfixtures
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+ALL_OBJ := $(LIB_OBJ) $(BUILD)/src/cli.o $(TEST_SRC:%.c=$(BUILD)/%.o) \
+	   $(TOOL_SRC:%.c=$(BUILD)/%.o) $(BENCH_SRC:%.c=$(BUILD)/%.o)
+
+## all: build the doppel program (default)
+all: $(BUILD)/doppel
+
+# Rebuild everything when the compiler or flags change.
+$(BUILD)/flags.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LIBS)' > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
+
+$(BUILD)/%.o: %.c $(BUILD)/flags.stamp
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libdoppel.a: $(LIB_OBJ)
+	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/doppel: $(BUILD)/src/cli.o $(BUILD)/libdoppel.a
+	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdoppel.a
+	@mkdir -p $(dir $@)
+	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/mkfixtures: $(BUILD)/tests/mkfixtures.o $(BUILD)/libdoppel.a
+	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libdoppel.a
+	@mkdir -p $(dir $@)
+	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lturbojpeg
+
+## deps: install missing build/test dependencies (apt-get as root; else list them)
+deps:
+	@sh scripts/deps.sh
+
+## test: install dependencies, build, run the whole test suite (TAP via prove)
+test: deps
+	@$(MAKE) --no-print-directory check
+
+## check: build and run the test suite without the dependency step
+check: $(BUILD)/doppel $(TEST_BIN) $(TOOL_BIN)
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run.sh
+
+## demo: install dependencies, build, scan a generated demo image set
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: $(BUILD)/doppel $(TOOL_BIN)
+	@BUILD=$(BUILD) sh scripts/demo.sh
+
+## bench: build the benchmark programs (bench/README.md says how to run them)
+bench: $(BUILD)/doppel $(BENCH_BIN)
+
+## sanitize: build under ASan+UBSan in build-san/ and run the test suite there
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build-san OPT='-O1 -g' \
+		SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' check
+
+## clean: remove build outputs
+clean:
+	rm -rf build build-san
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+.PHONY: all deps test check demo demo-run bench sanitize clean help FORCE
+.SECONDARY:
+
+-include $(ALL_OBJ:.o=.d)

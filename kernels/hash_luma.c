@@ -1,0 +1,81 @@
+/* kernels/hash_luma.c - float luma -> PDQ / pHash / dHash / aHash, composing the stage kernels.
+ *
+ * The drivers hold the order of the stages and nothing else: the hot
+ * stages (box filter, resize, DCT) are called through a struct dp_kernels,
+ * the small fixed-size finishers directly. Passing the table in, rather
+ * than reading the global selection, keeps the drivers pure and lets tests
+ * run the same driver over the scalar table and every SIMD table.
+ *
+ * PDQ follows the reference's pdqHash256FromFloatLuma(): the size rules
+ * (under 5 pixels: zero hash; exactly 64x64: no filtering) are part of the
+ * definition and are reproduced here.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "kernels.h"
+
+#include <stdint.h>
+#include <string.h>
+
+void dp_hash_work_init(struct dp_hash_work *w)
+{
+	memset(w, 0, sizeof(*w));
+	dp_dct_pdq_matrix(w->pdq_dct);
+	dp_dct_phash_matrix(w->phash_dct);
+}
+
+size_t dp_pdq_luma_floats(int w, int h)
+{
+	if (w < 1 || h < 1 || (size_t)w > SIZE_MAX / sizeof(float) / (size_t)h)
+		return 0;
+	return (size_t)w * (size_t)h;
+}
+
+void dp_pdq_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
+		      float *tmp, struct dp_hash_work *work,
+		      uint8_t hash[DP_PDQ_BYTES], int *quality)
+{
+	if (w < DP_PDQ_MIN_DIM || h < DP_PDQ_MIN_DIM) {
+		memset(hash, 0, DP_PDQ_BYTES);
+		*quality = 0;
+		return;
+	}
+	if (w == DP_PDQ_GRID && h == DP_PDQ_GRID) {
+		/* The reference takes a 64x64 input as already downsampled. */
+		memcpy(work->img64, luma, sizeof(work->img64));
+	} else {
+		int win_rows = dp_jarosz_window(w, DP_PDQ_GRID);
+		int win_cols = dp_jarosz_window(h, DP_PDQ_GRID);
+
+		for (int pass = 0; pass < DP_PDQ_PASSES; pass++) {
+			k->box_rows(luma, tmp, w, h, win_rows);
+			k->box_cols(tmp, luma, w, h, win_cols);
+		}
+		dp_decimate(luma, w, h, work->img64, DP_PDQ_GRID, DP_PDQ_GRID);
+	}
+	*quality = dp_pdq_quality(work->img64);
+	k->dct64to16(work->img64, work->pdq_dct, work->tmp64, work->coef16);
+	dp_pdq_bits(work->coef16, hash);
+}
+
+uint64_t dp_phash_from_luma(const struct dp_kernels *k, const float *luma, int w, int h,
+			    float *scratch, struct dp_hash_work *work)
+{
+	k->resize_area(luma, w, h, work->img32, DP_PHASH_GRID, DP_PHASH_GRID, scratch);
+	k->dct32to8(work->img32, work->phash_dct, work->tmp32, work->coef8);
+	return dp_phash_bits(work->coef8);
+}
+
+uint64_t dp_dhash_from_luma(const struct dp_kernels *k, const float *luma, int w, int h,
+			    float *scratch, struct dp_hash_work *work)
+{
+	k->resize_area(luma, w, h, work->small, 9, 8, scratch);
+	return dp_dhash_bits(work->small);
+}
+
+uint64_t dp_ahash_from_luma(const struct dp_kernels *k, const float *luma, int w, int h,
+			    float *scratch, struct dp_hash_work *work)
+{
+	k->resize_area(luma, w, h, work->small, 8, 8, scratch);
+	return dp_ahash_bits(work->small);
+}

@@ -1,0 +1,351 @@
+/* kernels/kernels.h - public API of the pure compute kernels and their dispatch table.
+ *
+ * Everything under kernels/ is pure compute: libc + math (+ intrinsics in
+ * the per-ISA files), no I/O, no allocation, no mutable globals except the
+ * dispatch table filled once by dp_kernels_init(). Callers own every buffer
+ * and pass scratch space in; the dp_*_floats() functions say how
+ * much. All image buffers are float, row-major, tightly packed (stride =
+ * width), values on the 0..255 luma scale.
+ *
+ * Layers:
+ *   stage kernels   dp_<kernel>_<isa>(): luma, box filter, resize, DCT,
+ *                   Hamming. Each has an always-built scalar reference; the
+ *                   hot ones are reached through struct dp_kernels.
+ *   finishers       small fixed-size steps (decimation, quality, median,
+ *                   bit packing) that are never worth vectorising.
+ *   hash drivers    dp_pdq_from_luma(), dp_phash_from_luma()... compose the
+ *                   stages through a struct dp_kernels, so the same driver
+ *                   runs the scalar reference and every SIMD variant.
+ *
+ * Exactness: PDQ is bit-exact with Meta's reference C++ (facebook/
+ * ThreatExchange pdq/cpp) for the same float luma. That holds because every
+ * float operation is done in the reference's order with IEEE single
+ * precision and no fused multiply-add: build with -ffp-contract=off (GCC's
+ * default under -std=c11) and keep SIMD variants of the PDQ stages free of
+ * FMA and of reassociation. docs/HASHES.md defines every hash precisely.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef DP_KERNELS_KERNELS_H
+#define DP_KERNELS_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ */
+/* Sizes                                                               */
+
+#define DP_PDQ_BYTES 32     /* 256-bit PDQ hash */
+#define DP_PDQ_MIN_DIM 5    /* reference: smaller images hash to all-zero, quality 0 */
+#define DP_PDQ_GRID 64      /* decimated image is 64x64 */
+#define DP_PDQ_COEFS 16     /* DCT coefficients 1..16 along each axis */
+#define DP_PDQ_PASSES 2     /* Jarosz filter: two (rows, cols) box passes = tent */
+#define DP_PHASH_GRID 32    /* pHash input is 32x32 */
+#define DP_PHASH_COEFS 8    /* pHash keeps DCT coefficients 0..7 along each axis */
+
+/* ------------------------------------------------------------------ */
+/* Luma (luma_scalar.c)                                                */
+
+/*
+ * dp_luma_rgb8_scalar - packed RGB8 (3*npix bytes, R first) -> float luma.
+ * luma = 0.299f*R + 0.587f*G + 0.114f*B evaluated left to right in single
+ * precision (PDQ's reference weights and order). rgb and luma are borrowed;
+ * npix may be 0. Pure.
+ */
+void dp_luma_rgb8_scalar(const uint8_t *rgb, size_t npix, float *luma);
+
+/* dp_luma_grey8_scalar - grey8 (npix bytes) -> float luma = the grey value. Pure. */
+void dp_luma_grey8_scalar(const uint8_t *grey, size_t npix, float *luma);
+
+/* ------------------------------------------------------------------ */
+/* Jarosz box filter (jarosz_scalar.c)                                 */
+
+/*
+ * dp_jarosz_window - box window length for one Jarosz pass that prepares a
+ * decimation from old_dim to new_dim samples: ceil(old_dim / (2*new_dim)),
+ * i.e. half an output cell, so two passes cover one cell. >= 1 for
+ * old_dim >= 1, new_dim >= 1, and never larger than old_dim.
+ */
+int dp_jarosz_window(int old_dim, int new_dim);
+
+/*
+ * dp_box_rows_scalar - 1-D box filter along each row of a w x h image.
+ * out[x] = mean of in[x-a .. x+b] clipped to the row, where
+ * b = (window+2)/2 - 1 and a = window-1-b (window 7: 3 left, 3 right;
+ * window 8: 3 left, 4 right). Means are running float sums (add the
+ * entering sample, then subtract the leaving one) divided by the number of
+ * samples inside the row, exactly as the PDQ reference does.
+ * window must be in 1..w. in and out are borrowed, must not overlap. Pure.
+ */
+void dp_box_rows_scalar(const float *in, float *out, int w, int h, int window);
+
+/* dp_box_cols_scalar - the same filter along each column (window in 1..h). Pure. */
+void dp_box_cols_scalar(const float *in, float *out, int w, int h, int window);
+
+/* ------------------------------------------------------------------ */
+/* Area-average resize (resize_scalar.c)                               */
+
+/*
+ * dp_resize_area_floats - scratch floats dp_resize_area_*() needs:
+ * out_h * in_w (the vertically resized rows). 0 on overflow of size_t.
+ */
+size_t dp_resize_area_floats(int in_w, int in_h, int out_w, int out_h);
+
+/*
+ * dp_resize_area_scalar - resize in (in_w x in_h) to out (out_w x out_h),
+ * any sizes >= 1, up or down, by exact box (area) averaging: output cell
+ * (ox, oy) is the mean of the piecewise-constant input over the rectangle
+ * [ox*in_w/out_w, (ox+1)*in_w/out_w) x [oy*in_h/out_h, (oy+1)*in_h/out_h),
+ * with fractional coverage at the edges. Separable, vertical pass first:
+ *   tmp[oy][x] = (sum_y wy(oy,y) * in[y][x]) / in_h   (y ascending)
+ *   out[oy][ox] = (sum_x wx(ox,x) * tmp[oy][x]) / in_w (x ascending)
+ * where wy is the overlap length in units of 1/out_h of an input row (an
+ * integer 1..out_h), likewise wx; float arithmetic. scratch holds
+ * dp_resize_area_floats() floats. All pointers borrowed; in, out and
+ * scratch must not overlap. Pure.
+ */
+void dp_resize_area_scalar(const float *in, int in_w, int in_h,
+			   float *out, int out_w, int out_h, float *scratch);
+
+/* ------------------------------------------------------------------ */
+/* DCT (dct_scalar.c)                                                  */
+
+/*
+ * dp_dct_pdq_matrix - fill m (16 x 64, row-major) with PDQ's DCT-II rows
+ * for frequencies 1..16 (DC skipped):
+ *   m[i][j] = (float)((double)(float)sqrt(2.0/64) * cos(arg)),
+ *   arg = ((pi/2.0/64.0) * (i+1)) * (2j+1)     (double; = pi (i+1)(2j+1) / 128)
+ * exactly as the reference builds it. m borrowed. Pure.
+ */
+void dp_dct_pdq_matrix(float m[DP_PDQ_COEFS * DP_PDQ_GRID]);
+
+/*
+ * dp_dct_phash_matrix - fill m (8 x 32, row-major) with unscaled DCT-II rows
+ * for frequencies 0..7: m[u][x] = (float)cos(pi * u * (2x+1) / 64) (double
+ * cos). Unscaled: scipy.fftpack.dct(type 2, norm=None) is 2x this per axis,
+ * the orthonormal DCT differs per row; pHash only compares coefficients
+ * with their median, which every such positive scaling of the whole 8x8
+ * block leaves unchanged (up to float rounding). m borrowed. Pure.
+ */
+void dp_dct_phash_matrix(float m[DP_PHASH_COEFS * DP_PHASH_GRID]);
+
+/*
+ * dp_dct_lowfreq_scalar - out = M * in * M^T for an n x n input and a k x n
+ * matrix M: the k x k block of a 2-D transform. Two single-precision
+ * matrix products with sums in ascending index order starting from 0.0f:
+ *   tmp[i][x] = sum_y M[i][y] * in[y][x]      (k x n)
+ *   out[i][j] = sum_x tmp[i][x] * M[j][x]     (k x k)
+ * which is the PDQ reference's order. in (n*n), m (k*n), tmp (k*n), out
+ * (k*k) are borrowed and must not overlap. Pure.
+ */
+void dp_dct_lowfreq_scalar(const float *in, int n, const float *m, int k,
+			   float *tmp, float *out);
+
+/* dp_dct64to16_scalar - dp_dct_lowfreq_scalar with n = 64, k = 16 (PDQ). */
+void dp_dct64to16_scalar(const float *in, const float *m, float *tmp, float *out);
+
+/* dp_dct32to8_scalar - dp_dct_lowfreq_scalar with n = 32, k = 8 (pHash). */
+void dp_dct32to8_scalar(const float *in, const float *m, float *tmp, float *out);
+
+/* ------------------------------------------------------------------ */
+/* Median (median_scalar.c)                                            */
+
+/*
+ * dp_lower_median - the element of rank (n-1)/2 (0-based) in ascending
+ * order: the 128th smallest of 256 (what PDQ's Torben median returns), the
+ * 32nd smallest of 64. "v > lower median" equals numpy's "v > median" for
+ * even n (the mean of the two middle values), since no element lies
+ * strictly between them. v (n floats, n >= 1, no NaN) is borrowed and left
+ * unchanged; scratch holds n floats and is clobbered. Pure.
+ */
+float dp_lower_median(const float *v, int n, float *scratch);
+
+/* ------------------------------------------------------------------ */
+/* PDQ finishers (pdq_scalar.c)                                        */
+
+/*
+ * dp_decimate - point-sample in (in_w x in_h) to out (out_w x out_h): out
+ * cell (ox, oy) takes in[iy][ix] with ix = floor((ox + 0.5) * in_w / out_w),
+ * iy likewise (integer arithmetic; equal to the reference's double
+ * expression). Borrowed, non-overlapping. Pure.
+ */
+void dp_decimate(const float *in, int in_w, int in_h, float *out, int out_w, int out_h);
+
+/*
+ * dp_pdq_quality - PDQ's quality score of the 64x64 decimated image:
+ * sum over vertical then horizontal neighbour pairs (u, v) of
+ * |(int)(((u - v) * 100.0f) / 255.0f)| (float ops, truncation toward zero),
+ * divided by 90 (integer division), capped at 100. Returns 0..100. Pure.
+ */
+int dp_pdq_quality(const float img[DP_PDQ_GRID * DP_PDQ_GRID]);
+
+/*
+ * dp_pdq_bits - 16x16 DCT coefficients (row i = vertical frequency i+1,
+ * row-major) -> 256-bit hash: bit (i, j) is set when coef[i][j] > lower
+ * median of the 256. Packed in the reference's hex-string order:
+ * out[2*(15-i) + (j < 8)] bit (j & 7), so printing out[0..31] as %02x
+ * gives the reference's 64-digit string. Pure.
+ */
+void dp_pdq_bits(const float coef[DP_PDQ_COEFS * DP_PDQ_COEFS], uint8_t out[DP_PDQ_BYTES]);
+
+/* ------------------------------------------------------------------ */
+/* 64-bit hash finishers (phash_scalar.c, dhash_scalar.c, ahash_scalar.c) */
+
+/*
+ * All three return bits in row-major cell order with the first cell in the
+ * most significant bit (bit 63), so printf("%016llx") equals imagehash's
+ * hex string of the same boolean array.
+ */
+
+/* dp_phash_bits - 8x8 DCT block (incl. DC) -> bit = coef > lower median of the 64. Pure. */
+uint64_t dp_phash_bits(const float coef[DP_PHASH_COEFS * DP_PHASH_COEFS]);
+
+/* dp_dhash_bits - 9 wide x 8 high image -> bit (r, c) = px[r][c+1] > px[r][c], c < 8. Pure. */
+uint64_t dp_dhash_bits(const float px[8 * 9]);
+
+/* dp_ahash_bits - 8x8 image -> bit = px > mean (float sum in order, / 64). Pure. */
+uint64_t dp_ahash_bits(const float px[8 * 8]);
+
+/* ------------------------------------------------------------------ */
+/* Hamming distance (hamming_scalar.c)                                 */
+
+/* dp_hamming64 - number of differing bits of a and b (0..64). Pure. */
+unsigned dp_hamming64(uint64_t a, uint64_t b);
+
+/* dp_hamming256 - differing bits of two 32-byte codes (0..256); borrowed. Pure. */
+unsigned dp_hamming256(const uint8_t a[DP_PDQ_BYTES], const uint8_t b[DP_PDQ_BYTES]);
+
+/*
+ * dp_hamming256_many_scalar - dist[i] = dp_hamming256(q, codes + 32*i) for
+ * i < n. codes is n consecutive 32-byte codes (any alignment); dist has n
+ * entries. All borrowed; n may be 0. Pure.
+ */
+void dp_hamming256_many_scalar(const uint8_t q[DP_PDQ_BYTES], const uint8_t *codes,
+			       size_t n, uint16_t *dist);
+
+/* dp_hamming64_many_scalar - dist[i] = dp_hamming64(q, codes[i]) for i < n. Pure. */
+void dp_hamming64_many_scalar(uint64_t q, const uint64_t *codes, size_t n, uint16_t *dist);
+
+/* ------------------------------------------------------------------ */
+/* Dispatch (dispatch.c)                                               */
+
+typedef void (*dp_luma_rgb8_fn)(const uint8_t *rgb, size_t npix, float *luma);
+typedef void (*dp_box_fn)(const float *in, float *out, int w, int h, int window);
+typedef void (*dp_resize_fn)(const float *in, int in_w, int in_h,
+			     float *out, int out_w, int out_h, float *scratch);
+typedef void (*dp_dct_fn)(const float *in, const float *m, float *tmp, float *out);
+typedef void (*dp_hamming256_many_fn)(const uint8_t *q, const uint8_t *codes,
+				      size_t n, uint16_t *dist);
+typedef void (*dp_hamming64_many_fn)(uint64_t q, const uint64_t *codes, size_t n,
+				     uint16_t *dist);
+
+/*
+ * struct dp_kernels - one implementation of each hot kernel. Every field is
+ * non-NULL in a table returned by dp_kernels_get() / dp_kernels_scalar();
+ * each function has the contract of its scalar reference above (same
+ * arguments; float kernels within the tolerance stated in their tests,
+ * PDQ stages bit-exact).
+ */
+struct dp_kernels {
+	const char *name;                 /* best ISA in use: "scalar", later "avx2"... */
+	dp_luma_rgb8_fn luma_rgb8;        /* dp_luma_rgb8_scalar */
+	dp_box_fn box_rows;               /* dp_box_rows_scalar */
+	dp_box_fn box_cols;               /* dp_box_cols_scalar */
+	dp_resize_fn resize_area;         /* dp_resize_area_scalar */
+	dp_dct_fn dct64to16;              /* dp_dct64to16_scalar */
+	dp_dct_fn dct32to8;               /* dp_dct32to8_scalar */
+	dp_hamming256_many_fn hamming256_many; /* dp_hamming256_many_scalar */
+	dp_hamming64_many_fn hamming64_many;   /* dp_hamming64_many_scalar */
+};
+
+/* CPU feature bits (dp_cpu_features()); names as in DP_DISABLE_CPU_FEATURES. */
+enum dp_cpu_feature {
+	DP_CPU_SSE41 = 1u << 0,    /* "sse4.1" */
+	DP_CPU_POPCNT = 1u << 1,   /* "popcnt" */
+	DP_CPU_AVX2 = 1u << 2,     /* "avx2" (OS saves YMM state) */
+	DP_CPU_AVX512 = 1u << 3,   /* "avx512" (F+BW+VL; OS saves ZMM state) */
+	DP_CPU_NEON = 1u << 4,     /* "neon" */
+};
+
+/*
+ * dp_kernels_init - detect CPU features once, remove those named in the
+ * environment variable DP_DISABLE_CPU_FEATURES (comma-separated, e.g.
+ * "avx512,avx2"; "all" disables every feature; unknown names are ignored),
+ * and select for each kernel the first variant of an ordered best->worst
+ * list whose features are all present, ending with the scalar reference.
+ * Call from main() before starting threads. Idempotent and thread-safe
+ * (C11 call_once): a second call does nothing.
+ */
+void dp_kernels_init(void);
+
+/*
+ * dp_kernels_get - the selected table (calls dp_kernels_init() if nobody
+ * did). The table is static, read-only after init, never freed.
+ */
+const struct dp_kernels *dp_kernels_get(void);
+
+/* dp_kernels_scalar - the all-scalar reference table (for tests/benchmarks). */
+const struct dp_kernels *dp_kernels_scalar(void);
+
+/* dp_cpu_features - enum dp_cpu_feature bits detected, minus disabled ones. */
+unsigned dp_cpu_features(void);
+
+/* ------------------------------------------------------------------ */
+/* Hash drivers (hash_luma.c)                                          */
+
+/*
+ * struct dp_hash_work - the fixed-size working memory of the hash drivers
+ * (about 34 KiB). Callers allocate it (one per thread) and run
+ * dp_hash_work_init() once; afterwards the drivers only read the matrices.
+ */
+struct dp_hash_work {
+	float pdq_dct[DP_PDQ_COEFS * DP_PDQ_GRID];         /* dp_dct_pdq_matrix() */
+	float phash_dct[DP_PHASH_COEFS * DP_PHASH_GRID];   /* dp_dct_phash_matrix() */
+	float img64[DP_PDQ_GRID * DP_PDQ_GRID];             /* PDQ decimated image */
+	float tmp64[DP_PDQ_COEFS * DP_PDQ_GRID];            /* PDQ DCT intermediate */
+	float coef16[DP_PDQ_COEFS * DP_PDQ_COEFS];          /* PDQ DCT output */
+	float img32[DP_PHASH_GRID * DP_PHASH_GRID];         /* pHash 32x32 resize */
+	float tmp32[DP_PHASH_COEFS * DP_PHASH_GRID];        /* pHash DCT intermediate */
+	float coef8[DP_PHASH_COEFS * DP_PHASH_COEFS];       /* pHash DCT output */
+	float small[8 * 9];                                 /* dHash 9x8 / aHash 8x8 */
+};
+
+/* dp_hash_work_init - fill the DCT matrices of *w (borrowed). Pure. */
+void dp_hash_work_init(struct dp_hash_work *w);
+
+/*
+ * dp_pdq_luma_floats - floats of the `tmp` buffer dp_pdq_from_luma() needs
+ * for a w x h image: w*h (0 when w*h overflows size_t or w, h < 1).
+ */
+size_t dp_pdq_luma_floats(int w, int h);
+
+/*
+ * dp_pdq_from_luma - PDQ hash and quality of a w x h float luma image (w, h
+ * >= 1), as the reference computes them: images under 5 pixels in either
+ * dimension give an all-zero hash and quality 0; a 64x64 image is used as
+ * is; otherwise two Jarosz (box rows, box cols) passes with windows
+ * dp_jarosz_window(w, 64) / dp_jarosz_window(h, 64), decimation to 64x64,
+ * quality, DCT coefficients 1..16, median threshold. See docs/HASHES.md.
+ * luma (w*h) is borrowed and DESTROYED (the filter runs in place); tmp holds
+ * dp_pdq_luma_floats(w, h) floats; work was initialised with
+ * dp_hash_work_init(). Stage kernels come from k (borrowed). Pure.
+ */
+void dp_pdq_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
+		      float *tmp, struct dp_hash_work *work,
+		      uint8_t hash[DP_PDQ_BYTES], int *quality);
+
+/*
+ * dp_phash_from_luma, dp_dhash_from_luma, dp_ahash_from_luma - 64-bit
+ * hashes of a w x h float luma image (w, h >= 1, borrowed, left unchanged)
+ * through k->resize_area to 32x32 / 9x8 / 8x8 (+ k->dct32to8 for pHash).
+ * scratch holds dp_resize_area_floats(w, h, 32, 32) floats (enough for all
+ * three); work was initialised with dp_hash_work_init(). Pure.
+ */
+uint64_t dp_phash_from_luma(const struct dp_kernels *k, const float *luma, int w, int h,
+			    float *scratch, struct dp_hash_work *work);
+uint64_t dp_dhash_from_luma(const struct dp_kernels *k, const float *luma, int w, int h,
+			    float *scratch, struct dp_hash_work *work);
+uint64_t dp_ahash_from_luma(const struct dp_kernels *k, const float *luma, int w, int h,
+			    float *scratch, struct dp_hash_work *work);
+
+#endif

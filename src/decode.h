@@ -1,0 +1,76 @@
+/* src/decode.h - file bytes -> 8-bit grey or RGB pixels, plus what the header says.
+ *
+ * JPEG goes straight to libjpeg-turbo with DCT-domain scaling (1/8, 1/4, 1/2)
+ * chosen so the shorter side keeps at least min_side pixels; in the default
+ * (fast) mode YCbCr JPEGs are decoded to luma only, which skips chroma
+ * upsampling and colour conversion. Everything else goes through libvips
+ * (sequential access, loaders flagged untrusted blocked) and is box-shrunk
+ * the same way. --exact decodes JPEG at full size to RGB, as the PDQ
+ * reference does. EXIF orientation is applied to the pixels unless disabled.
+ * The pixel cap is checked on the header, before any pixel is allocated.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef DP_SRC_DECODE_H
+#define DP_SRC_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "exif.h"
+#include "image.h"
+
+#define DP_DECODE_MIN_SIDE 256                  /* fast mode: shorter side kept */
+#define DP_DECODE_MAX_PIXELS 250000000ULL       /* default decompression-bomb cap */
+
+struct dp_decode_opts {
+	int orient;            /* 1: apply EXIF orientation to the pixels */
+	int exact;             /* 1: full resolution, RGB, no shrinking */
+	uint64_t max_pixels;   /* refuse images with more stored pixels */
+	int min_side;          /* fast mode: shorter side kept when shrinking */
+};
+
+struct dp_decode_info {
+	int format;            /* enum dp_format, from the content */
+	int width, height;     /* stored pixels (before orientation); 0 if unknown */
+	int orientation;       /* EXIF orientation 1..8; 0 when absent */
+	struct dp_exif exif;   /* capture metadata; empty strings when absent */
+	int status;            /* enum dp_file_status: DP_ST_OK or why decoding failed */
+	char warning[256];     /* non-fatal decoder warning, "" if none */
+};
+
+struct dp_decoder;
+
+/* dp_decode_global_init - once, from the main thread before any decoding:
+ * sets libvips to one thread per call, no operation cache, and blocks
+ * untrusted loaders. Returns 0 or DP_E_ARG with a message. */
+int dp_decode_global_init(struct dp_err *err) DP_WUR;
+
+/* dp_decode_thread_done - release libvips' per-thread buffers; call on each
+ * worker thread when it has finished decoding. */
+void dp_decode_thread_done(void);
+
+/* dp_decode_library_versions - "libvips 8.14.1, libjpeg-turbo 2.1.5" into out. */
+void dp_decode_library_versions(char *out, size_t n);
+
+/* dp_decoder_new - per-thread scratch; NULL on allocation failure. */
+struct dp_decoder *dp_decoder_new(void);
+/* dp_decoder_free - NULL is a no-op. */
+void dp_decoder_free(struct dp_decoder *d);
+
+/*
+ * dp_decode - decode `len` bytes at `buf` (borrowed) into *out (reused; grows).
+ * Always fills *info as far as the header could be read. Returns 0, or a
+ * negative dp_status with info->status saying which row status applies and
+ * err holding "decode: <cause>". Thread-safe for distinct decoders.
+ */
+int dp_decode(struct dp_decoder *d, const uint8_t *buf, size_t len,
+	      const struct dp_decode_opts *o, struct dp_image *out,
+	      struct dp_decode_info *info, struct dp_err *err) DP_WUR;
+
+/* dp_decode_scale_denom - the JPEG DCT scale 1/d (d in 1,2,4,8) used in fast
+ * mode for a w x h image, so that min(w, h) / d stays >= min_side. */
+int dp_decode_scale_denom(int w, int h, int min_side);
+
+#endif

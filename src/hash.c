@@ -1,0 +1,230 @@
+/* src/hash.c - decoded image -> perceptual hashes, through the kernels (see hash.h).
+ *
+ * The image is turned into float luma once; the 64-bit hashes are computed
+ * from area-resized copies of it, then PDQ runs its Jarosz filter in place
+ * on the luma (which it destroys, hence the order). All working memory
+ * lives in the per-thread scratch and only grows (realloc here, never in
+ * the kernels), so a thread allocates only when it meets a larger image
+ * than before. The kernel table is looked up once per scratch.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "hash.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+struct dp_hash_scratch {
+	const struct dp_kernels *k;   /* selected table, read-only */
+	float *luma;                  /* w*h luma; destroyed by PDQ */
+	float *tmp;                   /* w*h, PDQ box-filter ping-pong */
+	float *resize;                /* dp_resize_area_floats(w, h, 32, 32) */
+	size_t luma_cap, tmp_cap, resize_cap;   /* floats allocated */
+	struct dp_hash_work work;     /* fixed-size buffers + DCT matrices */
+};
+
+static const struct {
+	const char *name;
+	unsigned kind;
+} kind_names[] = {
+	{ "pdq", DP_HASH_PDQ },
+	{ "phash", DP_HASH_PHASH },
+	{ "dhash", DP_HASH_DHASH },
+	{ "ahash", DP_HASH_AHASH },
+};
+
+#define DP_NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
+
+struct dp_hash_scratch *dp_hash_scratch_new(void)
+{
+	struct dp_hash_scratch *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->k = dp_kernels_get();
+	dp_hash_work_init(&s->work);
+	return s;
+}
+
+void dp_hash_scratch_free(struct dp_hash_scratch *s)
+{
+	if (!s)
+		return;
+	free(s->luma);
+	free(s->tmp);
+	free(s->resize);
+	free(s);
+}
+
+/* Make *buf hold at least n floats; keeps the old buffer on failure. */
+static int grow(float **buf, size_t *cap, size_t n)
+{
+	float *p;
+
+	if (n <= *cap)
+		return 0;
+	if (n > SIZE_MAX / sizeof(float))
+		return DP_E_NOMEM;
+	p = realloc(*buf, n * sizeof(float));
+	if (!p)
+		return DP_E_NOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+/* Reserve every buffer the selected hashes need for a w x h image. */
+static int reserve(struct dp_hash_scratch *s, int w, int h, unsigned kinds,
+		   struct dp_err *err)
+{
+	size_t n = dp_pdq_luma_floats(w, h);
+	size_t nr = dp_resize_area_floats(w, h, DP_PHASH_GRID, DP_PHASH_GRID);
+	int rc = 0;
+
+	if (n == 0 || nr == 0)
+		return dp_err_set(err, DP_E_NOMEM, "hash: %dx%d image: size overflow", w, h);
+	rc = grow(&s->luma, &s->luma_cap, n);
+	if (rc == 0 && (kinds & DP_HASH_PDQ))
+		rc = grow(&s->tmp, &s->tmp_cap, n);
+	if (rc == 0 && (kinds & (DP_HASH_PHASH | DP_HASH_DHASH | DP_HASH_AHASH)))
+		rc = grow(&s->resize, &s->resize_cap, nr);
+	if (rc != 0)
+		return dp_err_set(err, rc, "hash: %dx%d image: out of memory for %zu-float buffers",
+				  w, h, n);
+	return 0;
+}
+
+int dp_hash_image(const struct dp_image *im, unsigned kinds,
+		  struct dp_hash_scratch *s, struct dp_hashes *out,
+		  struct dp_err *err)
+{
+	const struct dp_kernels *k;
+	size_t npix;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!im || !s || !im->pix || im->w < 1 || im->h < 1 ||
+	    (im->channels != 1 && im->channels != 3))
+		return dp_err_set(err, DP_E_ARG, "hash: invalid image (%dx%d, %d channels)",
+				  im ? im->w : 0, im ? im->h : 0, im ? im->channels : 0);
+	kinds &= DP_HASH_ALL;
+	if (!kinds)
+		return 0;
+	rc = reserve(s, im->w, im->h, kinds, err);
+	if (rc)
+		return rc;
+
+	k = s->k;
+	npix = (size_t)im->w * (size_t)im->h;
+	if (im->channels == 3)
+		k->luma_rgb8(im->pix, npix, s->luma);
+	else
+		dp_luma_grey8_scalar(im->pix, npix, s->luma);
+
+	/* 64-bit hashes first: they read the luma, PDQ overwrites it. */
+	if (kinds & DP_HASH_PHASH)
+		out->phash = dp_phash_from_luma(k, s->luma, im->w, im->h, s->resize, &s->work);
+	if (kinds & DP_HASH_DHASH)
+		out->dhash = dp_dhash_from_luma(k, s->luma, im->w, im->h, s->resize, &s->work);
+	if (kinds & DP_HASH_AHASH)
+		out->ahash = dp_ahash_from_luma(k, s->luma, im->w, im->h, s->resize, &s->work);
+	if (kinds & DP_HASH_PDQ) {
+		int quality;
+
+		dp_pdq_from_luma(k, s->luma, im->w, im->h, s->tmp, &s->work, out->pdq, &quality);
+		out->pdq_quality = (uint8_t)quality;
+	}
+	return 0;
+}
+
+/* The kind bit of the name at s (n bytes), or 0. */
+static unsigned kind_of(const char *s, size_t n)
+{
+	if (n == 3 && memcmp(s, "all", 3) == 0)
+		return DP_HASH_ALL;
+	for (size_t i = 0; i < DP_NKINDS; i++)
+		if (strlen(kind_names[i].name) == n && memcmp(s, kind_names[i].name, n) == 0)
+			return kind_names[i].kind;
+	return 0;
+}
+
+int dp_hash_parse_list(const char *list, unsigned *kinds, struct dp_err *err)
+{
+	const char *p = list;
+	unsigned acc = 0;
+
+	*kinds = 0;
+	if (!list)
+		return dp_err_set(err, DP_E_ARG, "hash: no hash list");
+	while (*p) {
+		size_t n;
+		unsigned bit;
+
+		while (*p == ',' || *p == ' ')
+			p++;
+		if (!*p)
+			break;
+		n = strcspn(p, ", ");
+		bit = kind_of(p, n);
+		if (!bit)
+			return dp_err_set(err, DP_E_ARG,
+					  "hash: unknown hash \"%.*s\" (known: pdq, phash, dhash, ahash, all)",
+					  (int)n, p);
+		acc |= bit;
+		p += n;
+	}
+	if (!acc)
+		return dp_err_set(err, DP_E_ARG, "hash: empty hash list \"%s\"", list);
+	*kinds = acc;
+	return 0;
+}
+
+const char *dp_hash_kind_name(unsigned kind)
+{
+	for (size_t i = 0; i < DP_NKINDS; i++)
+		if (kind_names[i].kind == kind)
+			return kind_names[i].name;
+	return "unknown";
+}
+
+void dp_hash_pdq_to_hex(const uint8_t pdq[32], char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[pdq[i] >> 4];
+		hex[2 * i + 1] = digits[pdq[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+/* Value of one hex digit, or -1. */
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int dp_hash_pdq_from_hex(const char *hex, uint8_t pdq[32], struct dp_err *err)
+{
+	for (int i = 0; i < 32; i++) {
+		int hi = hex[2 * i] ? hex_digit(hex[2 * i]) : -1;
+		int lo = hi >= 0 && hex[2 * i + 1] ? hex_digit(hex[2 * i + 1]) : -1;
+
+		if (hi < 0 || lo < 0)
+			return dp_err_set(err, DP_E_FORMAT, "hash: \"%.64s\" is not 64 hex digits", hex);
+		pdq[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (hex[64] != '\0')
+		return dp_err_set(err, DP_E_FORMAT, "hash: \"%.70s\" is longer than 64 hex digits", hex);
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* src/hash.h - decoded image -> perceptual hashes, through the kernels.
+ *
+ * Turns a dp_image (grey or RGB, 8-bit, display orientation) into float luma
+ * and computes the requested hashes with the kernels/ functions. No I/O, no
+ * threads: each worker thread owns one struct dp_hash_scratch.
+ *
+ * Hash definitions and bit orders are documented in docs/HASHES.md and in
+ * kernels/kernels.h.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef DP_SRC_HASH_H
+#define DP_SRC_HASH_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "image.h"
+
+enum dp_hash_kind {
+	DP_HASH_PDQ = 1u << 0,
+	DP_HASH_PHASH = 1u << 1,
+	DP_HASH_DHASH = 1u << 2,
+	DP_HASH_AHASH = 1u << 3,
+};
+#define DP_HASH_ALL (DP_HASH_PDQ | DP_HASH_PHASH | DP_HASH_DHASH | DP_HASH_AHASH)
+#define DP_HASH_DEFAULT (DP_HASH_PDQ | DP_HASH_PHASH)
+
+struct dp_hashes {
+	uint8_t pdq[32];      /* PDQ bits; bytes in the order of the reference hex string */
+	uint8_t pdq_quality;  /* 0..100 */
+	uint64_t phash;       /* bit 63 = first cell (row-major), as imagehash's hex */
+	uint64_t dhash;
+	uint64_t ahash;
+};
+
+struct dp_hash_scratch;
+
+/* dp_hash_scratch_new - per-thread working memory; NULL on allocation failure. */
+struct dp_hash_scratch *dp_hash_scratch_new(void);
+/* dp_hash_scratch_free - NULL is a no-op. */
+void dp_hash_scratch_free(struct dp_hash_scratch *s);
+
+/*
+ * dp_hash_image - compute the hashes selected by `kinds` (enum dp_hash_kind
+ * bits) of `im` (borrowed) into *out (fields not selected are zeroed).
+ * Grows the scratch when the image is larger than any before. Returns 0,
+ * DP_E_NOMEM, or DP_E_ARG (empty image / bad channels) with a message in err.
+ * Thread-safe for distinct scratch objects.
+ */
+int dp_hash_image(const struct dp_image *im, unsigned kinds,
+		  struct dp_hash_scratch *s, struct dp_hashes *out,
+		  struct dp_err *err) __attribute__((warn_unused_result));
+
+/* dp_hash_parse_list - "pdq,phash" -> kinds bitmask; DP_E_ARG on unknown name. */
+int dp_hash_parse_list(const char *list, unsigned *kinds, struct dp_err *err)
+	__attribute__((warn_unused_result));
+
+/* dp_hash_kind_name - "pdq", "phash", "dhash", "ahash" for a single bit; "unknown" otherwise. */
+const char *dp_hash_kind_name(unsigned kind);
+
+/*
+ * dp_hash_pdq_to_hex - the 64 lowercase hex digits of a PDQ hash (bytes in
+ * order, which is the reference's Hash256 string) plus a NUL into hex.
+ * Both borrowed. Thread-safe.
+ */
+void dp_hash_pdq_to_hex(const uint8_t pdq[32], char hex[65]);
+
+/*
+ * dp_hash_pdq_from_hex - parse exactly 64 hex digits (either case, NUL
+ * after them) into pdq. Returns 0 or DP_E_FORMAT with a message. Thread-safe.
+ */
+int dp_hash_pdq_from_hex(const char *hex, uint8_t pdq[32], struct dp_err *err)
+	__attribute__((warn_unused_result));
+
+#endif

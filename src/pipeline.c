@@ -1,0 +1,222 @@
+/* src/pipeline.c - OpenMP scan with an ordered ring of rows (see pipeline.h).
+ *
+ * Protocol, for ring size R and n rows:
+ *   claim:   i = next++ (atomic); stop when i >= n.
+ *   wait:    until i < flushed + R (slot i % R is free); thread 0 drains while
+ *            it waits, the others sleep briefly. The row `flushed` has always
+ *            been claimed by a thread that is not waiting, so this terminates.
+ *   work:    dp_scan_one() into slot i % R, then ready[i % R] = i + 1 (release).
+ *   drain:   thread 0 only: while ready[flushed % R] == flushed + 1, sink the
+ *            row and advance flushed (release).
+ * Thread 0 is the thread that called dp_pipeline_scan, so the sink (HDF5)
+ * only ever runs on the main thread.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include "pipeline.h"
+
+#include <omp.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "status.h"
+
+#define DP_RING_PER_THREAD 32
+#define DP_PROGRESS_NS 250000000LL    /* progress callback at most 4 times a second */
+
+struct ring {
+	struct dp_row *rows;
+	_Atomic size_t *ready;            /* row index + 1 when the slot holds that row */
+	size_t size;
+};
+
+struct shared {
+	const struct dp_filelist *fl;
+	const struct dp_scan_opts *o;
+	struct ring ring;
+	_Atomic size_t next;              /* next row to claim */
+	_Atomic size_t flushed;           /* rows handed to the sink */
+	_Atomic int failed;               /* sink error */
+	_Atomic int active;               /* threads other than 0 still in work() */
+	dp_row_sink_fn sink;
+	void *sink_ctx;
+	dp_progress_fn progress;
+	void *progress_ctx;
+	struct dp_scan_progress prog;
+	int64_t t0, last_progress;
+	struct dp_err *err;
+	int rc;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void nap(void)
+{
+	struct timespec ts = { 0, 200000 };   /* 0.2 ms */
+
+	nanosleep(&ts, NULL);
+}
+
+static void report(struct shared *sh, int force)
+{
+	int64_t t = now_ns();
+
+	if (!sh->progress || (!force && t - sh->last_progress < DP_PROGRESS_NS))
+		return;
+	sh->last_progress = t;
+	sh->prog.elapsed_s = (double)(t - sh->t0) / 1e9;
+	sh->progress(&sh->prog, sh->progress_ctx);
+}
+
+/* Thread 0 only: sink every finished row at the front of the ring. */
+static void drain(struct shared *sh)
+{
+	size_t f = atomic_load_explicit(&sh->flushed, memory_order_relaxed);
+
+	while (f < sh->fl->n && !atomic_load(&sh->failed)) {
+		size_t slot = f % sh->ring.size;
+		const struct dp_row *row = &sh->ring.rows[slot];
+
+		if (atomic_load_explicit(&sh->ring.ready[slot], memory_order_acquire) != f + 1)
+			break;
+		sh->rc = sh->sink(row, sh->sink_ctx, sh->err);
+		if (sh->rc) {
+			atomic_store(&sh->failed, 1);
+			break;
+		}
+		sh->prog.done++;
+		if (row->status != DP_ST_OK)
+			sh->prog.errors++;
+		if (sh->fl->v[f].status == DP_ST_OK)
+			sh->prog.bytes_done += sh->fl->v[f].size;
+		f++;
+		atomic_store_explicit(&sh->flushed, f, memory_order_release);
+	}
+	report(sh, 0);
+}
+
+static int stop_requested(const struct shared *sh)
+{
+	return atomic_load(&sh->failed) || (sh->o->stop && *sh->o->stop);
+}
+
+static void work(struct shared *sh, struct dp_worker *w, int tid)
+{
+	for (;;) {
+		size_t i, slot;
+
+		if (tid == 0)
+			drain(sh);
+		if (stop_requested(sh))
+			return;
+		i = atomic_fetch_add(&sh->next, 1);
+		if (i >= sh->fl->n)
+			return;
+		while (i >= atomic_load_explicit(&sh->flushed, memory_order_acquire) + sh->ring.size) {
+			if (stop_requested(sh))
+				return;
+			if (tid == 0)
+				drain(sh);
+			else
+				nap();
+		}
+		slot = i % sh->ring.size;
+		dp_scan_one(w, &sh->fl->v[i], sh->o, &sh->ring.rows[slot]);
+		atomic_store_explicit(&sh->ring.ready[slot], i + 1, memory_order_release);
+	}
+}
+
+/* Thread 0, after its last claim: drain until every other worker has left
+ * work() (their rows are then all ready) or the sink failed. */
+static void finish(struct shared *sh)
+{
+	for (;;) {
+		int others_done = atomic_load(&sh->active) == 0;
+
+		drain(sh);
+		if (others_done || atomic_load(&sh->flushed) >= sh->fl->n ||
+		    atomic_load(&sh->failed))
+			return;
+		nap();
+	}
+}
+
+int dp_pipeline_scan(const struct dp_filelist *fl, const struct dp_scan_opts *o,
+		     dp_row_sink_fn sink, void *sink_ctx,
+		     dp_progress_fn progress, void *progress_ctx,
+		     struct dp_scan_progress *final, struct dp_err *err)
+{
+	struct shared sh;
+	struct dp_worker **workers;
+	int nt = o->threads > 0 ? o->threads : omp_get_max_threads();
+	int rc = 0;
+
+	memset(&sh, 0, sizeof(sh));
+	sh.fl = fl;
+	sh.o = o;
+	sh.sink = sink;
+	sh.sink_ctx = sink_ctx;
+	sh.progress = progress;
+	sh.progress_ctx = progress_ctx;
+	sh.err = err;
+	sh.prog.total = fl->n;
+	sh.prog.bytes_total = fl->total_bytes;
+	sh.prog.threads = nt;
+	sh.ring.size = (size_t)nt * DP_RING_PER_THREAD;
+	sh.ring.rows = calloc(sh.ring.size, sizeof(*sh.ring.rows));
+	sh.ring.ready = calloc(sh.ring.size, sizeof(*sh.ring.ready));
+	workers = calloc((size_t)nt, sizeof(*workers));
+	if (!sh.ring.rows || !sh.ring.ready || !workers) {
+		rc = dp_err_set(err, DP_E_NOMEM, "scan: out of memory");
+		goto out;
+	}
+	for (int t = 0; t < nt; t++) {
+		workers[t] = dp_worker_new();
+		if (!workers[t]) {
+			rc = dp_err_set(err, DP_E_NOMEM, "scan: out of memory for worker %d", t);
+			goto out;
+		}
+	}
+	sh.t0 = sh.last_progress = now_ns();
+	#pragma omp parallel num_threads(nt)
+	{
+		int tid = omp_get_thread_num();
+
+		if (tid == 0) {
+			atomic_store(&sh.active, omp_get_num_threads() - 1);
+		}
+		#pragma omp barrier
+		work(&sh, workers[tid], tid);
+		if (tid == 0)
+			finish(&sh);
+		else
+			atomic_fetch_sub(&sh.active, 1);
+		dp_decode_thread_done();
+	}
+	report(&sh, 1);
+	if (sh.rc)
+		rc = sh.rc;
+	else if (sh.prog.done < fl->n)
+		rc = dp_err_set(err, DP_E_INTERRUPTED, "scan: interrupted after %zu of %zu files",
+				sh.prog.done, fl->n);
+out:
+	if (final) {
+		sh.prog.elapsed_s = (double)(now_ns() - sh.t0) / 1e9;
+		*final = sh.prog;
+	}
+	for (int t = 0; workers && t < nt; t++)
+		dp_worker_free(workers[t]);
+	free(workers);
+	free(sh.ring.rows);
+	free((void *)sh.ring.ready);
+	return rc;
+}

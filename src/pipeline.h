@@ -1,0 +1,48 @@
+/* src/pipeline.h - the parallel scan: walk entries -> rows, in order, to a sink.
+ *
+ * The only module that starts threads. Workers take the next file index from
+ * a shared counter and write its row into a ring of slots; the main thread
+ * (OpenMP thread 0), between its own files, hands finished rows to the sink
+ * strictly in index order. A worker never runs more than DP_RING_PER_THREAD *
+ * threads rows ahead of the sink, so memory is bounded whatever the number
+ * of files, and the output does not depend on scheduling.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef DP_SRC_PIPELINE_H
+#define DP_SRC_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "row.h"
+#include "scanfile.h"
+#include "walk.h"
+
+struct dp_scan_progress {
+	size_t done, total;          /* rows handed to the sink / all rows */
+	size_t errors;               /* rows with a status other than ok */
+	uint64_t bytes_done, bytes_total;
+	double elapsed_s;
+	int threads;
+};
+
+/* Called on the main thread, in row order; returns 0 or a negative dp_status
+ * (then the scan stops and that error is returned). */
+typedef int (*dp_row_sink_fn)(const struct dp_row *row, void *ctx, struct dp_err *err);
+/* Called on the main thread a few times per second, and once at the end. */
+typedef void (*dp_progress_fn)(const struct dp_scan_progress *p, void *ctx);
+
+/*
+ * dp_pipeline_scan - scan every entry of fl (borrowed) with o->threads threads.
+ * sink receives each row exactly once, in order. progress may be NULL.
+ * *final (may be NULL) gets the closing counts. Returns 0, the sink's error,
+ * DP_E_NOMEM (worker setup) or DP_E_INTERRUPTED when *o->stop was set.
+ */
+int dp_pipeline_scan(const struct dp_filelist *fl, const struct dp_scan_opts *o,
+		     dp_row_sink_fn sink, void *sink_ctx,
+		     dp_progress_fn progress, void *progress_ctx,
+		     struct dp_scan_progress *final, struct dp_err *err) DP_WUR;
+
+#endif

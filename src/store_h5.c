@@ -1,0 +1,918 @@
+/* src/store_h5.c - HDF5 writer and reader of scan results (see store_h5.h).
+ *
+ * The columns are described once, in the table `columns` below (group, name,
+ * element kind, which dp_row field feeds it); creation, buffering, writing and
+ * the FORMAT.md documentation all follow that table. Every dataset is 1-D
+ * (or N x 32 for digests), extendible, chunked by DP_CHUNK_ROWS rows and
+ * compressed with shuffle + deflate only, so any HDF5 reader opens it without
+ * plugins. Strings are variable-length with the UTF-8 character set; a path
+ * that is not valid UTF-8 is stored as its exact bytes.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include "store_h5.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "hash.h"
+
+#define DP_CHUNK_ROWS 8192
+#define DP_DEFLATE_LEVEL 4
+
+enum col_kind {
+	COL_U8, COL_U32, COL_U64, COL_I64, COL_STATUS,
+	COL_BYTES32,    /* uint8_t[32] field -> N x 32 dataset */
+	COL_TEXT,       /* char[] field -> vlen string */
+	COL_PATH,       /* const char * field -> vlen string */
+};
+
+struct column {
+	const char *group, *name;
+	enum col_kind kind;
+	unsigned hash;          /* enum dp_hash_kind bit this column needs; 0 = always */
+	size_t off, size;       /* field of struct dp_row */
+};
+
+#define ROWF(f) offsetof(struct dp_row, f), sizeof(((struct dp_row *)0)->f)
+
+static const struct column columns[] = {
+	{ "images", "path", COL_PATH, 0, ROWF(path) },
+	{ "images", "size", COL_U64, 0, ROWF(size) },
+	{ "images", "mtime", COL_I64, 0, ROWF(mtime_ns) },
+	{ "images", "sha256", COL_BYTES32, 0, ROWF(sha256) },
+	{ "images", "status", COL_STATUS, 0, ROWF(status) },
+	{ "images", "message", COL_TEXT, 0, ROWF(message) },
+	{ "images", "format", COL_TEXT, 0, ROWF(format) },
+	{ "images", "width", COL_U32, 0, ROWF(width) },
+	{ "images", "height", COL_U32, 0, ROWF(height) },
+	{ "images", "orientation", COL_U8, 0, ROWF(orientation) },
+	{ "images", "capture_time", COL_TEXT, 0, ROWF(exif.capture_time) },
+	{ "images", "camera_make", COL_TEXT, 0, ROWF(exif.make) },
+	{ "images", "camera_model", COL_TEXT, 0, ROWF(exif.model) },
+	{ "images", "camera_serial", COL_TEXT, 0, ROWF(exif.serial) },
+	{ "hashes", "pdq", COL_BYTES32, DP_HASH_PDQ, ROWF(hashes.pdq) },
+	{ "hashes", "pdq_quality", COL_U8, DP_HASH_PDQ, ROWF(hashes.pdq_quality) },
+	{ "hashes", "phash", COL_U64, DP_HASH_PHASH, ROWF(hashes.phash) },
+	{ "hashes", "dhash", COL_U64, DP_HASH_DHASH, ROWF(hashes.dhash) },
+	{ "hashes", "ahash", COL_U64, DP_HASH_AHASH, ROWF(hashes.ahash) },
+};
+#define NCOLS (sizeof(columns) / sizeof(columns[0]))
+
+struct colbuf {
+	hid_t dset;             /* -1 when the column is not stored */
+	void *data;             /* DP_CHUNK_ROWS elements in memory layout */
+	char *text;             /* COL_TEXT: DP_CHUNK_ROWS * field size */
+};
+
+struct dp_store {
+	char *path, *tmp;
+	hid_t file;
+	size_t nrows, written, buffered;
+	size_t nerrors;
+	hid_t t_str, t_status;
+	struct colbuf col[NCOLS];
+};
+
+void dp_store_init(void)
+{
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+void dp_store_library_version(char *out, size_t n)
+{
+	unsigned maj = 0, min = 0, rel = 0;
+
+	H5get_libversion(&maj, &min, &rel);
+	snprintf(out, n, "HDF5 %u.%u.%u", maj, min, rel);
+}
+
+const char *dp_store_tmp_path(const struct dp_store *s)
+{
+	return s->tmp;
+}
+
+static hid_t make_str_type(void)
+{
+	hid_t t = H5Tcopy(H5T_C_S1);
+
+	if (t < 0)
+		return t;
+	if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+		H5Tclose(t);
+		return -1;
+	}
+	return t;
+}
+
+static hid_t make_status_type(void)
+{
+	hid_t t = H5Tenum_create(H5T_NATIVE_UINT8);
+
+	if (t < 0)
+		return t;
+	for (int i = 0; i < DP_ST_COUNT; i++) {
+		uint8_t v = (uint8_t)i;
+
+		if (H5Tenum_insert(t, dp_file_status_name(i), &v) < 0) {
+			H5Tclose(t);
+			return -1;
+		}
+	}
+	return t;
+}
+
+static size_t elem_size(enum col_kind k)
+{
+	switch (k) {
+	case COL_U8: case COL_STATUS: return 1;
+	case COL_U32: return 4;
+	case COL_U64: case COL_I64: return 8;
+	case COL_BYTES32: return 32;
+	case COL_TEXT: case COL_PATH: return sizeof(char *);
+	}
+	return 0;
+}
+
+static hid_t mem_type(const struct dp_store *s, enum col_kind k)
+{
+	switch (k) {
+	case COL_U8: case COL_BYTES32: return H5T_NATIVE_UINT8;
+	case COL_STATUS: return s->t_status;
+	case COL_U32: return H5T_NATIVE_UINT32;
+	case COL_U64: return H5T_NATIVE_UINT64;
+	case COL_I64: return H5T_NATIVE_INT64;
+	case COL_TEXT: case COL_PATH: return s->t_str;
+	}
+	return -1;
+}
+
+/* File types are fixed little-endian so the bytes do not depend on the host. */
+static hid_t file_type(const struct dp_store *s, enum col_kind k)
+{
+	switch (k) {
+	case COL_U8: case COL_BYTES32: return H5T_STD_U8LE;
+	case COL_STATUS: return s->t_status;
+	case COL_U32: return H5T_STD_U32LE;
+	case COL_U64: return H5T_STD_U64LE;
+	case COL_I64: return H5T_STD_I64LE;
+	case COL_TEXT: case COL_PATH: return s->t_str;
+	}
+	return -1;
+}
+
+static hid_t create_dataset(struct dp_store *s, hid_t grp, const struct column *c)
+{
+	int rank = c->kind == COL_BYTES32 ? 2 : 1;
+	hsize_t dims[2] = { s->nrows, 32 };
+	hsize_t maxd[2] = { H5S_UNLIMITED, 32 };
+	hsize_t chunk[2] = { DP_CHUNK_ROWS, 32 };
+	hid_t space, dcpl, d = -1;
+
+	space = H5Screate_simple(rank, dims, maxd);
+	dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	if (space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0 &&
+	    H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, DP_DEFLATE_LEVEL) >= 0)
+		d = H5Dcreate2(grp, c->name, file_type(s, c->kind), space, H5P_DEFAULT, dcpl,
+			       H5P_DEFAULT);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (space >= 0)
+		H5Sclose(space);
+	return d;
+}
+
+static int set_attr_str(hid_t obj, const char *name, const char *value, hid_t t_str)
+{
+	hid_t sp = H5Screate(H5S_SCALAR), a = -1;
+	int rc = -1;
+
+	if (sp >= 0)
+		a = H5Acreate2(obj, name, t_str, sp, H5P_DEFAULT, H5P_DEFAULT);
+	if (a >= 0 && H5Awrite(a, t_str, &value) >= 0)
+		rc = 0;
+	if (a >= 0)
+		H5Aclose(a);
+	if (sp >= 0)
+		H5Sclose(sp);
+	return rc;
+}
+
+static int set_attr_strs(hid_t obj, const char *name, const char *const *v, size_t n,
+			 hid_t t_str)
+{
+	hsize_t dims[1] = { n };
+	hid_t sp = H5Screate_simple(1, dims, NULL), a = -1;
+	int rc = -1;
+
+	if (sp >= 0)
+		a = H5Acreate2(obj, name, t_str, sp, H5P_DEFAULT, H5P_DEFAULT);
+	if (a >= 0 && (n == 0 || H5Awrite(a, t_str, v) >= 0))
+		rc = 0;
+	if (a >= 0)
+		H5Aclose(a);
+	if (sp >= 0)
+		H5Sclose(sp);
+	return rc;
+}
+
+static int set_attr_i64(hid_t obj, const char *name, int64_t v)
+{
+	hid_t sp = H5Screate(H5S_SCALAR), a = -1;
+	int rc = -1;
+
+	if (sp >= 0)
+		a = H5Acreate2(obj, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+	if (a >= 0 && H5Awrite(a, H5T_NATIVE_INT64, &v) >= 0)
+		rc = 0;
+	if (a >= 0)
+		H5Aclose(a);
+	if (sp >= 0)
+		H5Sclose(sp);
+	return rc;
+}
+
+static void iso_now(char *out, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int write_opening_attrs(struct dp_store *s, const struct dp_store_meta *m)
+{
+	char now[40], host[256], hashes[64] = "";
+	hid_t f = s->file, t = s->t_str;
+
+	iso_now(now, sizeof(now));
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	for (unsigned k = 1; k <= DP_HASH_AHASH; k <<= 1) {
+		if (!(m->hashes & k))
+			continue;
+		if (hashes[0])
+			strcat(hashes, ",");
+		strcat(hashes, dp_hash_kind_name(k));
+	}
+	if (set_attr_str(f, "format", DP_FORMAT_NAME, t) ||
+	    set_attr_i64(f, "format_version", DP_FORMAT_VERSION) ||
+	    set_attr_str(f, "tool_version", m->tool_version, t) ||
+	    set_attr_str(f, "command", m->command, t) ||
+	    set_attr_str(f, "created", now, t) ||
+	    set_attr_str(f, "host", host, t) ||
+	    set_attr_strs(f, "roots", m->roots, m->nroots, t) ||
+	    set_attr_str(f, "libraries", m->libraries, t) ||
+	    set_attr_str(f, "hashes", hashes, t) ||
+	    set_attr_i64(f, "orient", m->orient) ||
+	    set_attr_i64(f, "exact", m->exact) ||
+	    set_attr_i64(f, "follow_symlinks", m->follow_symlinks) ||
+	    set_attr_i64(f, "min_side", m->min_side) ||
+	    set_attr_i64(f, "max_pixels", (int64_t)m->max_pixels) ||
+	    set_attr_i64(f, "max_file_size", (int64_t)m->max_file_size) ||
+	    set_attr_i64(f, "threads", m->threads) ||
+	    set_attr_i64(f, "n_rows", (int64_t)s->nrows))
+		return -1;
+	return 0;
+}
+
+static void close_all(struct dp_store *s)
+{
+	for (size_t i = 0; i < NCOLS; i++) {
+		if (s->col[i].dset >= 0)
+			H5Dclose(s->col[i].dset);
+		s->col[i].dset = -1;
+		free(s->col[i].data);
+		free(s->col[i].text);
+		s->col[i].data = s->col[i].text = NULL;
+	}
+	if (s->t_str >= 0)
+		H5Tclose(s->t_str);
+	if (s->t_status >= 0)
+		H5Tclose(s->t_status);
+	if (s->file >= 0)
+		H5Fclose(s->file);
+	s->t_str = s->t_status = s->file = -1;
+}
+
+static void store_free(struct dp_store *s)
+{
+	close_all(s);
+	free(s->path);
+	free(s->tmp);
+	free(s);
+}
+
+static int create_columns(struct dp_store *s, unsigned hashes)
+{
+	hid_t grp[2];
+	const char *gname[2] = { "images", "hashes" };
+	int rc = 0;
+
+	for (int g = 0; g < 2; g++)
+		grp[g] = H5Gcreate2(s->file, gname[g], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	for (size_t i = 0; i < NCOLS && rc == 0; i++) {
+		const struct column *c = &columns[i];
+		hid_t gid = grp[strcmp(c->group, "images") ? 1 : 0];
+
+		if (c->hash && !(hashes & c->hash))
+			continue;
+		s->col[i].data = calloc(DP_CHUNK_ROWS, elem_size(c->kind));
+		if (c->kind == COL_TEXT)
+			s->col[i].text = calloc(DP_CHUNK_ROWS, c->size);
+		if (gid < 0 || !s->col[i].data || (c->kind == COL_TEXT && !s->col[i].text))
+			rc = -1;
+		else if ((s->col[i].dset = create_dataset(s, gid, c)) < 0)
+			rc = -1;
+	}
+	for (int g = 0; g < 2; g++)
+		if (grp[g] >= 0)
+			H5Gclose(grp[g]);
+	return rc;
+}
+
+struct dp_store *dp_store_create(const char *path, size_t nrows,
+				 const struct dp_store_meta *meta, struct dp_err *err)
+{
+	struct dp_store *s = calloc(1, sizeof(*s));
+	size_t n;
+
+	if (!s) {
+		dp_err_set(err, DP_E_NOMEM, "store: out of memory");
+		return NULL;
+	}
+	s->file = s->t_str = s->t_status = -1;
+	for (size_t i = 0; i < NCOLS; i++)
+		s->col[i].dset = -1;
+	s->nrows = nrows;
+	n = strlen(path) + 32;
+	s->path = strdup(path);
+	s->tmp = malloc(n);
+	if (!s->path || !s->tmp) {
+		dp_err_set(err, DP_E_NOMEM, "store: out of memory");
+		goto out_free;
+	}
+	snprintf(s->tmp, n, "%s.tmp-%ld", path, (long)getpid());
+	s->file = H5Fcreate(s->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	if (s->file < 0) {
+		int fd = open(s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+		/* HDF5 hides errno; try the same creation ourselves to name the cause. */
+		dp_err_set(err, DP_E_IO, "store: %s: cannot create output file: %s", s->tmp,
+			   fd < 0 ? strerror(errno) : "HDF5 refused to create it");
+		if (fd >= 0) {
+			close(fd);
+			unlink(s->tmp);
+		}
+		goto out_free;
+	}
+	s->t_str = make_str_type();
+	s->t_status = make_status_type();
+	if (s->t_str < 0 || s->t_status < 0 || create_columns(s, meta->hashes) ||
+	    write_opening_attrs(s, meta)) {
+		dp_err_set(err, DP_E_HDF5, "store: %s: cannot create datasets (disk full?)",
+			   s->tmp);
+		close_all(s);
+		unlink(s->tmp);
+		goto out_free;
+	}
+	return s;
+out_free:
+	store_free(s);
+	return NULL;
+}
+
+static void buffer_row(struct dp_store *s, const struct dp_row *row)
+{
+	size_t r = s->buffered;
+
+	for (size_t i = 0; i < NCOLS; i++) {
+		const struct column *c = &columns[i];
+		const char *field = (const char *)row + c->off;
+		struct colbuf *b = &s->col[i];
+		size_t es = elem_size(c->kind);
+		char *dst;
+
+		if (b->dset < 0)
+			continue;
+		dst = (char *)b->data + r * es;
+		switch (c->kind) {
+		case COL_STATUS: {
+			int st = *(const int *)field;
+
+			*(uint8_t *)dst = (uint8_t)st;
+			break;
+		}
+		case COL_TEXT: {
+			char *t = b->text + r * c->size;
+
+			memcpy(t, field, c->size);
+			t[c->size - 1] = '\0';
+			*(char **)dst = t;
+			break;
+		}
+		case COL_PATH:
+			*(const char **)dst = *(const char *const *)field;
+			break;
+		default:
+			memcpy(dst, field, es);
+			break;
+		}
+	}
+	s->buffered++;
+}
+
+static int flush(struct dp_store *s, struct dp_err *err)
+{
+	if (s->buffered == 0)
+		return 0;
+	for (size_t i = 0; i < NCOLS; i++) {
+		const struct column *c = &columns[i];
+		int rank = c->kind == COL_BYTES32 ? 2 : 1;
+		hsize_t start[2] = { s->written, 0 }, count[2] = { s->buffered, 32 };
+		hid_t fsp, msp;
+		herr_t w = -1;
+
+		if (s->col[i].dset < 0)
+			continue;
+		fsp = H5Dget_space(s->col[i].dset);
+		msp = H5Screate_simple(rank, count, NULL);
+		if (fsp >= 0 && msp >= 0 &&
+		    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
+			w = H5Dwrite(s->col[i].dset, mem_type(s, c->kind), msp, fsp, H5P_DEFAULT,
+				     s->col[i].data);
+		if (msp >= 0)
+			H5Sclose(msp);
+		if (fsp >= 0)
+			H5Sclose(fsp);
+		if (w < 0)
+			return dp_err_set(err, DP_E_HDF5, "store: %s: writing /%s/%s failed (disk full?)",
+					  s->tmp, c->group, c->name);
+	}
+	s->written += s->buffered;
+	s->buffered = 0;
+	return 0;
+}
+
+int dp_store_append(struct dp_store *s, const struct dp_row *row, struct dp_err *err)
+{
+	if (s->written + s->buffered >= s->nrows)
+		return dp_err_set(err, DP_E_ARG, "store: %s: more rows than announced (%zu)",
+				  s->tmp, s->nrows);
+	if (row->status != DP_ST_OK)
+		s->nerrors++;
+	buffer_row(s, row);
+	if (s->buffered == DP_CHUNK_ROWS)
+		return flush(s, err);
+	return 0;
+}
+
+static int fsync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int fsync_parent(const char *path)
+{
+	char *dir = strdup(path);
+	char *slash;
+	int rc;
+
+	if (!dir)
+		return -1;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		rc = fsync_path(".", O_RDONLY | O_DIRECTORY);
+	else {
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		rc = fsync_path(dir, O_RDONLY | O_DIRECTORY);
+	}
+	free(dir);
+	return rc;
+}
+
+int dp_store_commit(struct dp_store *s, struct dp_err *err)
+{
+	char now[40];
+	int rc;
+
+	rc = flush(s, err);
+	if (rc == 0 && s->written != s->nrows)
+		rc = dp_err_set(err, DP_E_ARG, "store: %s: %zu rows written, %zu announced",
+				s->tmp, s->written, s->nrows);
+	iso_now(now, sizeof(now));
+	if (rc == 0 && (set_attr_str(s->file, "finished", now, s->t_str) ||
+			set_attr_i64(s->file, "n_errors", (int64_t)s->nerrors) ||
+			set_attr_i64(s->file, "complete", 1) ||
+			H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0))
+		rc = dp_err_set(err, DP_E_HDF5, "store: %s: cannot finish the file (disk full?)",
+				s->tmp);
+	close_all(s);
+	if (rc == 0 && fsync_path(s->tmp, O_RDONLY) != 0)
+		rc = dp_err_set(err, DP_E_IO, "store: %s: fsync failed: %s", s->tmp,
+				strerror(errno));
+	if (rc == 0 && rename(s->tmp, s->path) != 0)
+		rc = dp_err_set(err, DP_E_IO, "store: cannot rename %s to %s: %s", s->tmp,
+				s->path, strerror(errno));
+	if (rc == 0)
+		fsync_parent(s->path);   /* best effort: the data itself is synced */
+	else
+		unlink(s->tmp);
+	store_free(s);
+	return rc;
+}
+
+void dp_store_abort(struct dp_store *s)
+{
+	if (!s)
+		return;
+	close_all(s);
+	unlink(s->tmp);
+	store_free(s);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+#define DP_READ_BLOCK 65536
+
+static void reclaim_strings(hid_t t_str, hid_t space, char **v)
+{
+#if H5_VERSION_GE(1, 12, 0)
+	H5Treclaim(t_str, space, H5P_DEFAULT, v);
+#else
+	H5Dvlen_reclaim(t_str, space, H5P_DEFAULT, v);
+#endif
+}
+
+/* A string attribute (variable or fixed length) as a malloc'd string, or NULL. */
+static char *read_attr_str(hid_t obj, const char *name)
+{
+	hid_t a, t = -1, mt = -1, sp = -1;
+	char *out = NULL;
+
+	if (H5Aexists(obj, name) <= 0)
+		return NULL;
+	a = H5Aopen(obj, name, H5P_DEFAULT);
+	if (a < 0)
+		return NULL;
+	t = H5Aget_type(a);
+	sp = H5Aget_space(a);
+	if (t < 0 || H5Tget_class(t) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1)
+		goto out;
+	if (H5Tis_variable_str(t) > 0) {
+		char *v = NULL;
+
+		mt = make_str_type();
+		if (mt >= 0 && H5Aread(a, mt, &v) >= 0 && v) {
+			out = strdup(v);
+			reclaim_strings(mt, sp, &v);
+		}
+	} else {
+		size_t n = H5Tget_size(t);
+
+		mt = H5Tcopy(t);
+		out = calloc(1, n + 1);
+		if (out && (mt < 0 || H5Aread(a, mt, out) < 0)) {
+			free(out);
+			out = NULL;
+		}
+	}
+out:
+	if (mt >= 0)
+		H5Tclose(mt);
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (t >= 0)
+		H5Tclose(t);
+	H5Aclose(a);
+	return out;
+}
+
+static int read_attr_i64(hid_t obj, const char *name, int64_t *v)
+{
+	hid_t a, t;
+	int rc = -1;
+
+	if (H5Aexists(obj, name) <= 0)
+		return -1;
+	a = H5Aopen(obj, name, H5P_DEFAULT);
+	if (a < 0)
+		return -1;
+	t = H5Aget_type(a);
+	if (t >= 0 && H5Tget_class(t) == H5T_INTEGER && H5Aread(a, H5T_NATIVE_INT64, v) >= 0)
+		rc = 0;
+	if (t >= 0)
+		H5Tclose(t);
+	H5Aclose(a);
+	return rc;
+}
+
+static char **read_attr_strs(hid_t obj, const char *name, size_t *n)
+{
+	hid_t a, sp = -1, t = -1, mt = -1;
+	char **v = NULL, **out = NULL;
+	hssize_t cnt;
+
+	*n = 0;
+	if (H5Aexists(obj, name) <= 0)
+		return NULL;
+	a = H5Aopen(obj, name, H5P_DEFAULT);
+	if (a < 0)
+		return NULL;
+	sp = H5Aget_space(a);
+	t = H5Aget_type(a);
+	cnt = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+	if (cnt <= 0 || t < 0 || H5Tis_variable_str(t) <= 0)
+		goto out;
+	mt = make_str_type();
+	v = calloc((size_t)cnt, sizeof(*v));
+	out = calloc((size_t)cnt, sizeof(*out));
+	if (mt < 0 || !v || !out || H5Aread(a, mt, v) < 0) {
+		free(out);
+		out = NULL;
+		goto out;
+	}
+	for (hssize_t i = 0; i < cnt; i++)
+		out[i] = strdup(v[i] ? v[i] : "");
+	*n = (size_t)cnt;
+	reclaim_strings(mt, sp, v);
+out:
+	free(v);
+	if (mt >= 0)
+		H5Tclose(mt);
+	if (t >= 0)
+		H5Tclose(t);
+	if (sp >= 0)
+		H5Sclose(sp);
+	H5Aclose(a);
+	return out;
+}
+
+/* Length of a dataset's first dimension, or -1 when it is missing. */
+static hssize_t dataset_rows(hid_t file, const char *name)
+{
+	hid_t d, sp;
+	hsize_t dims[2] = { 0, 0 };
+	hssize_t n = -1;
+
+	if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+		return -1;
+	d = H5Dopen2(file, name, H5P_DEFAULT);
+	if (d < 0)
+		return -1;
+	sp = H5Dget_space(d);
+	if (sp >= 0 && H5Sget_simple_extent_ndims(sp) >= 1 &&
+	    H5Sget_simple_extent_dims(sp, dims, NULL) >= 1)
+		n = (hssize_t)dims[0];
+	if (sp >= 0)
+		H5Sclose(sp);
+	H5Dclose(d);
+	return n;
+}
+
+/* Read rows [start, start+count) of a dataset into buf with memory type mt. */
+static int read_rows(hid_t file, const char *name, hid_t mt, size_t start, size_t count,
+		     int width, void *buf)
+{
+	hid_t d = H5Dopen2(file, name, H5P_DEFAULT), fsp = -1, msp = -1;
+	int rank = width > 1 ? 2 : 1;
+	hsize_t st[2] = { start, 0 }, cnt[2] = { count, (hsize_t)width };
+	int rc = -1;
+
+	if (d < 0)
+		return -1;
+	fsp = H5Dget_space(d);
+	msp = H5Screate_simple(rank, cnt, NULL);
+	if (fsp >= 0 && msp >= 0 && H5Sget_simple_extent_ndims(fsp) == rank &&
+	    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, st, NULL, cnt, NULL) >= 0 &&
+	    H5Dread(d, mt, msp, fsp, H5P_DEFAULT, buf) >= 0)
+		rc = 0;
+	if (msp >= 0)
+		H5Sclose(msp);
+	if (fsp >= 0)
+		H5Sclose(fsp);
+	H5Dclose(d);
+	return rc;
+}
+
+static void count_format(struct dp_store_summary *sum, const char *f)
+{
+	size_t i;
+	size_t cap = sizeof(sum->formats) / sizeof(sum->formats[0]);
+
+	for (i = 0; i < sum->nformats; i++)
+		if (!strcmp(sum->formats[i].name, f))
+			break;
+	if (i == sum->nformats) {
+		if (sum->nformats == cap)
+			i = cap - 1;    /* last slot collects the rest */
+		else
+			sum->nformats++;
+		snprintf(sum->formats[i].name, sizeof(sum->formats[i].name), "%s",
+			 i == cap - 1 && sum->formats[i].count ? "other" : f);
+	}
+	sum->formats[i].count++;
+}
+
+static int cmp_sha(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+/* Text columns: formats, capture times, cameras; block by block. */
+static int summarise_text(hid_t file, struct dp_store_summary *sum)
+{
+	static const char *const cols[] = { "/images/format", "/images/capture_time",
+					    "/images/camera_serial", "/images/camera_model" };
+	hid_t t = make_str_type();
+	char **v[4] = { NULL };
+	int rc = -1;
+
+	for (int c = 0; c < 4; c++)
+		v[c] = calloc(DP_READ_BLOCK, sizeof(char *));
+	if (t < 0 || !v[0] || !v[1] || !v[2] || !v[3])
+		goto out;
+	for (size_t s = 0; s < sum->nrows; s += DP_READ_BLOCK) {
+		size_t n = sum->nrows - s < DP_READ_BLOCK ? sum->nrows - s : DP_READ_BLOCK;
+		hsize_t dn = n;
+		hid_t sp = H5Screate_simple(1, &dn, NULL);
+		int ok = 1;
+
+		for (int c = 0; c < 4; c++)
+			if (read_rows(file, cols[c], t, s, n, 1, v[c]))
+				ok = 0;
+		for (size_t i = 0; ok && i < n; i++) {
+			count_format(sum, v[0][i] && *v[0][i] ? v[0][i] : "unknown");
+			if (v[1][i] && *v[1][i])
+				sum->with_capture_time++;
+			if ((v[2][i] && *v[2][i]) || (v[3][i] && *v[3][i]))
+				sum->with_camera++;
+		}
+		for (int c = 0; c < 4 && ok; c++)
+			reclaim_strings(t, sp, v[c]);
+		H5Sclose(sp);
+		if (!ok)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (int c = 0; c < 4; c++)
+		free(v[c]);
+	if (t >= 0)
+		H5Tclose(t);
+	return rc;
+}
+
+/* Numeric columns: status counts, bytes, exact-duplicate groups. */
+static int summarise_numbers(hid_t file, struct dp_store_summary *sum)
+{
+	size_t n = sum->nrows;
+	uint8_t *st = malloc(n ? n : 1), *sha = NULL;
+	uint64_t *size = malloc((n ? n : 1) * sizeof(*size));
+	static const uint8_t zero[32];
+	size_t m = 0;
+	int rc = -1;
+
+	if (!st || !size || read_rows(file, "/images/status", H5T_NATIVE_UINT8, 0, n, 1, st) ||
+	    read_rows(file, "/images/size", H5T_NATIVE_UINT64, 0, n, 1, size))
+		goto out;
+	sha = malloc(n ? n * 32 : 1);
+	if (!sha || read_rows(file, "/images/sha256", H5T_NATIVE_UINT8, 0, n, 32, sha))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (st[i] < DP_ST_COUNT)
+			sum->status_count[st[i]]++;
+		else
+			sum->status_other++;
+		sum->total_bytes += size[i];
+		/* Files that could not be read have an all-zero digest. */
+		if (memcmp(sha + 32 * i, zero, 32))
+			memmove(sha + 32 * m++, sha + 32 * i, 32);
+	}
+	qsort(sha, m, 32, cmp_sha);
+	for (size_t i = 0; i < m;) {
+		size_t j = i + 1;
+
+		while (j < m && !memcmp(sha + 32 * i, sha + 32 * j, 32))
+			j++;
+		if (j - i > 1) {
+			sum->dup_groups++;
+			sum->dup_files += j - i;
+		}
+		i = j;
+	}
+	rc = 0;
+out:
+	free(st);
+	free(size);
+	free(sha);
+	return rc;
+}
+
+int dp_store_summarise(const char *path, struct dp_store_summary *sum, struct dp_err *err)
+{
+	static const char *const required[] = {
+		"/images/path", "/images/size", "/images/mtime", "/images/sha256",
+		"/images/status", "/images/message", "/images/format", "/images/width",
+		"/images/height", "/images/capture_time", "/images/camera_serial",
+		"/images/camera_model",
+	};
+	int64_t version = 0;
+	char *format = NULL;
+	hid_t file;
+	htri_t is;
+	hssize_t rows;
+	int rc = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (access(path, R_OK) != 0)
+		return dp_err_set(err, DP_E_IO, "info: %s: %s", path, strerror(errno));
+	is = H5Fis_hdf5(path);
+	if (is <= 0)
+		return dp_err_set(err, DP_E_FORMAT, "info: %s: not an HDF5 file", path);
+	file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	if (file < 0)
+		return dp_err_set(err, DP_E_FORMAT, "info: %s: cannot open as HDF5 (damaged?)", path);
+	format = read_attr_str(file, "format");
+	if (!format || strcmp(format, DP_FORMAT_NAME)) {
+		rc = dp_err_set(err, DP_E_FORMAT,
+				"info: %s: not a doppel file (root attribute format is %s%s%s)",
+				path, format ? "'" : "missing", format ? format : "",
+				format ? "'" : "");
+		goto out;
+	}
+	if (read_attr_i64(file, "format_version", &version) || version < 1 ||
+	    version > DP_FORMAT_VERSION) {
+		rc = dp_err_set(err, DP_E_FORMAT,
+				"info: %s: unsupported format version %lld (this doppel reads 1..%d)",
+				path, (long long)version, DP_FORMAT_VERSION);
+		goto out;
+	}
+	sum->format_version = (int)version;
+	rows = dataset_rows(file, "/images/path");
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (rows < 0 || dataset_rows(file, required[i]) != rows) {
+			rc = dp_err_set(err, DP_E_FORMAT,
+					"info: %s: dataset %s is missing or has the wrong length",
+					path, required[i]);
+			goto out;
+		}
+	}
+	sum->nrows = (size_t)rows;
+	sum->tool_version = read_attr_str(file, "tool_version");
+	sum->command = read_attr_str(file, "command");
+	sum->created = read_attr_str(file, "created");
+	sum->finished = read_attr_str(file, "finished");
+	sum->host = read_attr_str(file, "host");
+	sum->hashes = read_attr_str(file, "hashes");
+	sum->libraries = read_attr_str(file, "libraries");
+	sum->roots = read_attr_strs(file, "roots", &sum->nroots);
+	if (summarise_numbers(file, sum) || summarise_text(file, sum))
+		rc = dp_err_set(err, DP_E_FORMAT, "info: %s: cannot read the columns (damaged?)",
+				path);
+out:
+	free(format);
+	H5Fclose(file);
+	if (rc)
+		dp_store_summary_free(sum);
+	return rc;
+}
+
+void dp_store_summary_free(struct dp_store_summary *sum)
+{
+	if (!sum)
+		return;
+	free(sum->tool_version);
+	free(sum->command);
+	free(sum->created);
+	free(sum->finished);
+	free(sum->host);
+	free(sum->hashes);
+	free(sum->libraries);
+	for (size_t i = 0; i < sum->nroots; i++)
+		free(sum->roots[i]);
+	free(sum->roots);
+	memset(sum, 0, sizeof(*sum));
+}
