@@ -89,7 +89,8 @@ def main():
     dups = ok[ok.duplicated("sha256", keep=False)]
     print("exact duplicates: %d files in %d groups" % (len(dups), dups["sha256"].nunique()))
     if args.csv:
-        df.to_csv(args.csv, index=False)
+        # surrogateescape writes non-UTF-8 file names back as their original bytes
+        df.to_csv(args.csv, index=False, errors="surrogateescape")
     return 0
 
 
