@@ -5,8 +5,9 @@
  * A libjpeg warning is not ignored: premature end of data makes the row
  * "truncated", damaged entropy data makes it "corrupt" (the decoder would
  * otherwise hand back grey or garbage blocks that hash like a real picture).
- * "Extraneous bytes before marker" alone is kept as a warning: some cameras
- * write it on files that decode perfectly.
+ * "Extraneous bytes before marker" is only a warning between header
+ * segments (some cameras write stray bytes there); inside the scan it is the
+ * one symptom random damage without 0xFF bytes leaves, so it means corrupt.
  *
  * Other formats: libvips, header first (pixel cap before any pixel is
  * decoded), then alpha dropped (the PDQ reference hashes colour channels
@@ -70,6 +71,21 @@ static int loader_allowed(const char *loader, int format)
 	return 1;
 }
 
+/* Formats libvips 8.14 decodes with a loader of its own (not ImageMagick). */
+static int has_native_loader(int format)
+{
+	switch (format) {
+	case DP_FMT_JPEG: case DP_FMT_PNG: case DP_FMT_GIF: case DP_FMT_WEBP:
+	case DP_FMT_TIFF: case DP_FMT_PNM: case DP_FMT_JP2: case DP_FMT_J2K:
+		return 1;
+	case DP_FMT_HEIF: case DP_FMT_AVIF:
+		return vips_type_find("VipsOperation", "heifload_source") != 0;
+	case DP_FMT_JXL:
+		return vips_type_find("VipsOperation", "jxlload_source") != 0;
+	}
+	return 0;
+}
+
 static void drop_vips_warning(const gchar *domain, GLogLevelFlags level, const gchar *msg,
 			      gpointer data)
 {
@@ -127,6 +143,7 @@ struct jpeg_guard {
 	jmp_buf jump;
 	int truncated;          /* saw JWRN_JPEG_EOF */
 	int corrupt;            /* saw a warning about damaged data */
+	int in_scan;            /* headers read: now decoding entropy-coded data */
 	char first[JMSG_LENGTH_MAX];   /* first serious warning or the error */
 	char mild[JMSG_LENGTH_MAX];    /* first harmless-looking warning */
 };
@@ -162,6 +179,13 @@ static void jpeg_on_message(j_common_ptr cinfo, int level)
 	case JWRN_TOO_MUCH_DATA:
 		g->corrupt = 1;
 		slot = g->first;
+		break;
+	case JWRN_EXTRANEOUS_DATA:
+		/* Between header segments some cameras leave stray bytes; inside
+		 * or after the scan it means the entropy-coded data did not decode
+		 * to the size the header promised: damaged data. */
+		g->corrupt |= g->in_scan;
+		slot = g->in_scan ? g->first : g->mild;
 		break;
 	default:
 		slot = g->mild;
@@ -256,6 +280,7 @@ static int decode_jpeg(struct dp_decoder *d, const uint8_t *buf, size_t len,
 				(unsigned long long)o->max_pixels);
 		goto out;
 	}
+	g.in_scan = 1;
 	comps = choose_jpeg_output(&ci, o);
 	ci.scale_num = 1;
 	ci.scale_denom = o->exact ? 1 : (unsigned)dp_decode_scale_denom(
@@ -424,6 +449,14 @@ static int decode_vips(const uint8_t *buf, size_t len, const struct dp_decode_op
 	vips_error_clear();
 	if (!loader || !loader_allowed(loader, info->format)) {
 		g_object_unref(src);
+		if (has_native_loader(info->format)) {
+			/* The magic bytes say PNG, TIFF...: no loader accepting it
+			 * means the header is damaged, not that we lack a decoder. */
+			info->status = DP_ST_CORRUPT;
+			return dp_err_set(err, DP_E_DECODE,
+					  "decode: corrupt %s: no decoder accepts its header",
+					  dp_format_name(info->format));
+		}
 		info->status = dp_format_is_image(info->format) ? DP_ST_UNSUPPORTED
 								: DP_ST_NOT_IMAGE;
 		if (loader)
