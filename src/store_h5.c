@@ -191,54 +191,42 @@ static hid_t create_dataset(struct dp_store *s, hid_t grp, const struct column *
 	return d;
 }
 
-static int set_attr_str(hid_t obj, const char *name, const char *value, hid_t t_str)
+/* Create attribute `name` on obj with file type ftype over space sp and
+ * write buf (memory type mtype) into it. Returns 0 or -1. */
+static int write_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, hid_t sp,
+		      const void *buf, int empty)
 {
-	hid_t sp = H5Screate(H5S_SCALAR), a = -1;
+	hid_t a = -1;
 	int rc = -1;
 
 	if (sp >= 0)
-		a = H5Acreate2(obj, name, t_str, sp, H5P_DEFAULT, H5P_DEFAULT);
-	if (a >= 0 && H5Awrite(a, t_str, &value) >= 0)
+		a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
+	if (a >= 0 && (empty || H5Awrite(a, mtype, buf) >= 0))
 		rc = 0;
 	if (a >= 0)
 		H5Aclose(a);
 	if (sp >= 0)
 		H5Sclose(sp);
 	return rc;
+}
+
+static int set_attr_str(hid_t obj, const char *name, const char *value, hid_t t_str)
+{
+	return write_attr(obj, name, t_str, t_str, H5Screate(H5S_SCALAR), &value, 0);
 }
 
 static int set_attr_strs(hid_t obj, const char *name, const char *const *v, size_t n,
 			 hid_t t_str)
 {
 	hsize_t dims[1] = { n };
-	hid_t sp = H5Screate_simple(1, dims, NULL), a = -1;
-	int rc = -1;
 
-	if (sp >= 0)
-		a = H5Acreate2(obj, name, t_str, sp, H5P_DEFAULT, H5P_DEFAULT);
-	if (a >= 0 && (n == 0 || H5Awrite(a, t_str, v) >= 0))
-		rc = 0;
-	if (a >= 0)
-		H5Aclose(a);
-	if (sp >= 0)
-		H5Sclose(sp);
-	return rc;
+	return write_attr(obj, name, t_str, t_str, H5Screate_simple(1, dims, NULL), v, n == 0);
 }
 
 static int set_attr_i64(hid_t obj, const char *name, int64_t v)
 {
-	hid_t sp = H5Screate(H5S_SCALAR), a = -1;
-	int rc = -1;
-
-	if (sp >= 0)
-		a = H5Acreate2(obj, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-	if (a >= 0 && H5Awrite(a, H5T_NATIVE_INT64, &v) >= 0)
-		rc = 0;
-	if (a >= 0)
-		H5Aclose(a);
-	if (sp >= 0)
-		H5Sclose(sp);
-	return rc;
+	return write_attr(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, H5Screate(H5S_SCALAR),
+			  &v, 0);
 }
 
 static void iso_now(char *out, size_t n)

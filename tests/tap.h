@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int tap_n;
 static int tap_failed;
@@ -51,6 +52,27 @@ static int tap_done(void)
 {
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
+}
+
+/*
+ * tap_seed - the seed of a randomised test: "--seed N" from the command line,
+ * else dflt. Prints it as a TAP comment so a failing run can be replayed.
+ * Returns 0 and sets *seed, or -1 (after a usage line) on other arguments.
+ */
+__attribute__((unused))
+static int tap_seed(int argc, char **argv, unsigned long long dflt, unsigned long long *seed)
+{
+	*seed = dflt;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+			*seed = strtoull(argv[++i], NULL, 0);
+		} else {
+			fprintf(stderr, "usage: %s [--seed N]\n", argv[0]);
+			return -1;
+		}
+	}
+	tap_diag("seed %llu (rerun with --seed %llu)", *seed, *seed);
+	return 0;
 }
 
 #define TAP_IS_INT(got, want, ...)                                             \

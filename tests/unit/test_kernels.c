@@ -836,13 +836,10 @@ static void test_hash_image(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t seed = 20240601;
+	unsigned long long seed;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
-			seed = strtoull(argv[++i], NULL, 0);
-	tap_diag("seed %llu (rerun with --seed %llu)", (unsigned long long)seed,
-		 (unsigned long long)seed);
+	if (tap_seed(argc, argv, 20240601, &seed))
+		return 2;
 	rng_state = seed ? seed : 1;
 	dp_kernels_init();
 

@@ -398,19 +398,10 @@ static void test_random(uint64_t seed)
 
 int main(int argc, char **argv)
 {
-	uint64_t seed = DEFAULT_SEED;
-	int i;
+	unsigned long long seed;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-			seed = strtoull(argv[++i], NULL, 0);
-		} else {
-			fprintf(stderr, "usage: %s [--seed N]\n", argv[0]);
-			return 2;
-		}
-	}
-	tap_diag("seed %llu (rerun with --seed %llu)", (unsigned long long)seed,
-		 (unsigned long long)seed);
+	if (tap_seed(argc, argv, DEFAULT_SEED, &seed))
+		return 2;
 	test_samples();
 	test_prefixes();
 	test_structure();
