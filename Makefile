@@ -93,9 +93,10 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libdoppel.a
 deps:
 	@sh scripts/deps.sh
 
-## test: install dependencies, build, run the whole test suite (TAP via prove)
+## test: install dependencies, build, run the whole suite, then again under ASan+UBSan
 test: deps
 	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory sanitize-check
 
 ## check: build and run the test suite without the dependency step
 check: $(BUILD)/doppel $(TEST_BIN) $(TOOL_BIN)
@@ -113,6 +114,9 @@ bench: $(BUILD)/doppel $(BENCH_BIN)
 
 ## sanitize: build under ASan+UBSan in build-san/ and run the test suite there
 sanitize: deps
+	@$(MAKE) --no-print-directory sanitize-check
+
+sanitize-check:
 	@$(MAKE) --no-print-directory BUILD=build-san OPT='-O1 -g' \
 		SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' check
 
@@ -124,7 +128,7 @@ clean:
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-.PHONY: all deps test check demo demo-run bench sanitize clean help FORCE
+.PHONY: all deps test check demo demo-run bench sanitize sanitize-check clean help FORCE
 .SECONDARY:
 
 -include $(ALL_OBJ:.o=.d)
