@@ -443,7 +443,7 @@ static int decode_vips(const uint8_t *buf, size_t len, const struct dp_decode_op
 	char cause[DP_ERR_MSG_MAX / 2];
 	VipsSource *src;
 	const char *loader;
-	int use_buffer = 0;
+	int use_buffer = 0, k;
 	VipsImage *im, *x = NULL;
 	void *mem = NULL;
 	size_t memlen = 0;
@@ -511,20 +511,29 @@ static int decode_vips(const uint8_t *buf, size_t len, const struct dp_decode_op
 				(unsigned long long)o->max_pixels);
 		goto out;
 	}
+	/* Fast mode: shrink by an integer box factor to >= min_side pixels.
+	 * WebP decodes straight to the smaller size (shrink-on-load); other
+	 * loaders stream full-size rows through vips_shrink. */
+	k = o->exact ? 1 : (im->Xsize < im->Ysize ? im->Xsize : im->Ysize) / o->min_side;
+	if (k > 1 && strstr(loader, "Webp")) {
+		VipsSource *again = vips_source_new_from_memory(buf, len);
+
+		x = again ? vips_image_new_from_source(again, "", "access", VIPS_ACCESS_SEQUENTIAL,
+						       "fail_on", VIPS_FAIL_ON_TRUNCATED,
+						       "scale", 1.0 / k, NULL) : NULL;
+		if (again)
+			g_object_unref(again);
+		if (!x)
+			goto out_vips_error;
+		vips_replace(&im, x);
+		k = 1;
+	}
 	if (vips_to_8bit(&im))
 		goto out_vips_error;
-	if (!o->exact) {
-		int k = dp_decode_scale_denom(im->Xsize, im->Ysize, o->min_side);
-		int m = im->Xsize < im->Ysize ? im->Xsize : im->Ysize;
-
-		/* Not limited to 8 like JPEG: any integer box factor. */
-		while ((m / (k + 1)) >= o->min_side)
-			k++;
-		if (k > 1) {
-			if (vips_shrink(im, &x, (double)k, (double)k, NULL))
-				goto out_vips_error;
-			vips_replace(&im, x);
-		}
+	if (k > 1) {
+		if (vips_shrink(im, &x, (double)k, (double)k, NULL))
+			goto out_vips_error;
+		vips_replace(&im, x);
 	}
 	mem = vips_image_write_to_memory(im, &memlen);
 	if (!mem)
