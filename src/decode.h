@@ -23,10 +23,14 @@
 
 #define DP_DECODE_MIN_SIDE 256                  /* fast mode: shorter side kept */
 #define DP_DECODE_MAX_PIXELS 250000000ULL       /* default decompression-bomb cap */
+/* Exact mode reproduces Meta's pdq-photo-hasher, which resamples any image
+ * wider or taller than this to exactly this square (nearest neighbour). */
+#define DP_REFERENCE_SIDE 512
 
 struct dp_decode_opts {
 	int orient;            /* 1: apply EXIF orientation to the pixels */
-	int exact;             /* 1: full resolution, RGB, no shrinking */
+	int exact;             /* 1: as the PDQ reference tool: full-resolution RGB,
+				  then nearest-neighbour to 512x512 if larger */
 	uint64_t max_pixels;   /* refuse images with more stored pixels */
 	int min_side;          /* fast mode: shorter side kept when shrinking */
 };

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -84,6 +85,31 @@ int dp_image_orient(struct dp_image *im, int o, struct dp_image *tmp)
 			src = im->pix + ((size_t)sy * W + sx) * c;
 			for (int k = 0; k < c; k++)
 				dst[x * c + k] = src[k];
+		}
+	}
+	swap = *im;
+	*im = *tmp;
+	*tmp = swap;
+	return 0;
+}
+
+int dp_image_resample_nearest(struct dp_image *im, int ow, int oh, struct dp_image *tmp)
+{
+	size_t c = (size_t)im->channels;
+	struct dp_image swap;
+	int rc;
+
+	rc = dp_image_reserve(tmp, ow, oh, im->channels);
+	if (rc)
+		return rc;
+	for (int y = 0; y < oh; y++) {
+		size_t sy = (size_t)y * (size_t)im->h / (size_t)oh;
+		uint8_t *dst = tmp->pix + (size_t)y * (size_t)ow * c;
+
+		for (int x = 0; x < ow; x++) {
+			size_t sx = (size_t)x * (size_t)im->w / (size_t)ow;
+
+			memcpy(dst + (size_t)x * c, im->pix + (sy * (size_t)im->w + sx) * c, c);
 		}
 	}
 	swap = *im;

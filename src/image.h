@@ -35,6 +35,16 @@ int dp_image_reserve(struct dp_image *im, int w, int h, int channels)
 int dp_image_orient(struct dp_image *im, int o, struct dp_image *tmp)
 	__attribute__((warn_unused_result));
 
+/*
+ * dp_image_resample_nearest - resize *im to ow x oh by nearest neighbour:
+ * output (x, y) takes source pixel (floor(x * w / ow), floor(y * h / oh)),
+ * which is CImg's default resize and so what the PDQ reference tool does
+ * before hashing. Uses *tmp as the destination and swaps the buffers.
+ * Returns 0, DP_E_ARG (ow or oh < 1) or DP_E_NOMEM.
+ */
+int dp_image_resample_nearest(struct dp_image *im, int ow, int oh, struct dp_image *tmp)
+	__attribute__((warn_unused_result));
+
 /* dp_image_release - free the pixels; the struct may be reused. NULL is a no-op. */
 void dp_image_release(struct dp_image *im);
 

@@ -23,6 +23,7 @@
 #include "../tap.h"
 #include "err.h"
 #include "hash.h"
+#include "decode.h"
 #include "image.h"
 #include "kernels.h"
 
@@ -124,24 +125,9 @@ out_destroy:
  */
 static int reference_shrink(struct dp_image *im, struct dp_image *dst)
 {
-	const int side = 512;
-	int c = im->channels;
-
-	if (im->w <= side && im->h <= side)
+	if (im->w <= DP_REFERENCE_SIDE && im->h <= DP_REFERENCE_SIDE)
 		return 1;
-	if (dp_image_reserve(dst, side, side, c) != 0)
-		return -1;
-	for (int y = 0; y < side; y++) {
-		size_t sy = (size_t)y * (size_t)im->h / side;
-
-		for (int x = 0; x < side; x++) {
-			size_t sx = (size_t)x * (size_t)im->w / side;
-
-			memcpy(dst->pix + ((size_t)y * side + (size_t)x) * (size_t)c,
-			       im->pix + (sy * (size_t)im->w + sx) * (size_t)c, (size_t)c);
-		}
-	}
-	return 0;
+	return dp_image_resample_nearest(im, DP_REFERENCE_SIDE, DP_REFERENCE_SIDE, dst) ? -1 : 0;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -189,7 +175,7 @@ int main(int argc, char **argv)
 			tap_ok(0, "%s: out of memory", rel);
 			continue;
 		}
-		if (dp_hash_image(rc == 0 ? &small : &im, DP_HASH_PDQ, s, &h, &err) != 0) {
+		if (dp_hash_image(&im, DP_HASH_PDQ, s, &h, &err) != 0) {
 			tap_ok(0, "%s: %s", rel, err.msg);
 			continue;
 		}
