@@ -75,9 +75,12 @@ static const char usage_scan[] =
 	"      --hashes LIST      comma list of pdq,phash,dhash,ahash or 'all'\n"
 	"                         (default: pdq,phash)\n"
 	"      --no-orient        hash stored pixels; ignore EXIF orientation\n"
-	"      --exact            reproduce Meta's PDQ reference tool: full-size RGB\n"
-	"                         decode, then 512x512 nearest-neighbour resample if\n"
-	"                         larger (with --no-orient: identical PDQ); slower\n"
+	"      --exact            decode at full resolution in RGB (no shrinking);\n"
+	"                         slower\n"
+	"      --reference-pdq    decode exactly as Meta's pdq-photo-hasher does:\n"
+	"                         --exact, then its 512x512 nearest-neighbour resample\n"
+	"                         of larger images; with --no-orient the PDQ hashes are\n"
+	"                         bit-identical to the reference tool's\n"
 	"      --min-side N       fast mode: keep at least N pixels on the shorter\n"
 	"                         side when shrinking on load (default 256)\n"
 	"      --follow-symlinks  follow symbolic links inside folders (loops are\n"
@@ -241,7 +244,7 @@ struct scan_args {
 
 static int parse_scan(int argc, char **argv, struct scan_args *a)
 {
-	enum { O_HASHES = 256, O_NO_ORIENT, O_EXACT, O_FOLLOW, O_MAX_PIXELS,
+	enum { O_HASHES = 256, O_NO_ORIENT, O_EXACT, O_REFERENCE, O_FOLLOW, O_MAX_PIXELS,
 	       O_MAX_FILE, O_MIN_SIDE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -249,6 +252,7 @@ static int parse_scan(int argc, char **argv, struct scan_args *a)
 		{ "hashes", required_argument, NULL, O_HASHES },
 		{ "no-orient", no_argument, NULL, O_NO_ORIENT },
 		{ "exact", no_argument, NULL, O_EXACT },
+		{ "reference-pdq", no_argument, NULL, O_REFERENCE },
 		{ "follow-symlinks", no_argument, NULL, O_FOLLOW },
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "max-file-size", required_argument, NULL, O_MAX_FILE },
@@ -275,6 +279,7 @@ static int parse_scan(int argc, char **argv, struct scan_args *a)
 			break;
 		case O_NO_ORIENT: a->opts.decode.orient = 0; break;
 		case O_EXACT: a->opts.decode.exact = 1; break;
+		case O_REFERENCE: a->opts.decode.exact = a->opts.decode.reference = 1; break;
 		case O_FOLLOW: a->follow = 1; break;
 		case O_MAX_PIXELS:
 			if (parse_size(optarg, &a->opts.decode.max_pixels) || !a->opts.decode.max_pixels)
@@ -353,6 +358,7 @@ static int cmd_scan(int argc, char **argv, char *command)
 	meta.hashes = a.opts.hashes;
 	meta.orient = a.opts.decode.orient;
 	meta.exact = a.opts.decode.exact;
+	meta.reference = a.opts.decode.reference;
 	meta.follow_symlinks = a.follow;
 	meta.min_side = a.opts.decode.min_side;
 	meta.threads = a.opts.threads > 0 ? a.opts.threads : omp_get_max_threads();

@@ -582,7 +582,7 @@ int dp_decode(struct dp_decoder *d, const uint8_t *buf, size_t len,
 		info->status = DP_ST_TOO_LARGE;
 		return dp_err_set(err, DP_E_NOMEM, "decode: out of memory while orienting");
 	}
-	if (o->exact && (out->w > DP_REFERENCE_SIDE || out->h > DP_REFERENCE_SIDE) &&
+	if (o->reference && (out->w > DP_REFERENCE_SIDE || out->h > DP_REFERENCE_SIDE) &&
 	    dp_image_resample_nearest(out, DP_REFERENCE_SIDE, DP_REFERENCE_SIDE, &d->tmp)) {
 		info->status = DP_ST_TOO_LARGE;
 		return dp_err_set(err, DP_E_NOMEM, "decode: out of memory while resampling");

@@ -5,8 +5,8 @@
  * (fast) mode YCbCr JPEGs are decoded to luma only, which skips chroma
  * upsampling and colour conversion. Everything else goes through libvips
  * (sequential access, loaders flagged untrusted blocked) and is box-shrunk
- * the same way. --exact decodes JPEG at full size to RGB, as the PDQ
- * reference does. EXIF orientation is applied to the pixels unless disabled.
+ * the same way. --exact decodes at full size to RGB; --reference-pdq adds
+ * the PDQ reference tool's 512x512 nearest-neighbour resample. EXIF orientation is applied to the pixels unless disabled.
  * The pixel cap is checked on the header, before any pixel is allocated.
  *
  * SPDX-License-Identifier: MIT
@@ -23,14 +23,15 @@
 
 #define DP_DECODE_MIN_SIDE 256                  /* fast mode: shorter side kept */
 #define DP_DECODE_MAX_PIXELS 250000000ULL       /* default decompression-bomb cap */
-/* Exact mode reproduces Meta's pdq-photo-hasher, which resamples any image
- * wider or taller than this to exactly this square (nearest neighbour). */
+/* Reference mode reproduces Meta's pdq-photo-hasher, which resamples any
+ * image wider or taller than this to exactly this square (nearest neighbour). */
 #define DP_REFERENCE_SIDE 512
 
 struct dp_decode_opts {
 	int orient;            /* 1: apply EXIF orientation to the pixels */
-	int exact;             /* 1: as the PDQ reference tool: full-resolution RGB,
-				  then nearest-neighbour to 512x512 if larger */
+	int exact;             /* 1: full-resolution RGB, no shrinking */
+	int reference;         /* 1 (with exact): then nearest-neighbour to 512x512 when
+				  larger, as Meta's pdq-photo-hasher does */
 	uint64_t max_pixels;   /* refuse images with more stored pixels */
 	int min_side;          /* fast mode: shorter side kept when shrinking */
 };

@@ -266,6 +266,7 @@ static int write_opening_attrs(struct dp_store *s, const struct dp_store_meta *m
 	    set_attr_str(f, "hashes", hashes, t) ||
 	    set_attr_i64(f, "orient", m->orient) ||
 	    set_attr_i64(f, "exact", m->exact) ||
+	    set_attr_i64(f, "reference_pdq", m->reference) ||
 	    set_attr_i64(f, "follow_symlinks", m->follow_symlinks) ||
 	    set_attr_i64(f, "min_side", m->min_side) ||
 	    set_attr_i64(f, "max_pixels", (int64_t)m->max_pixels) ||

@@ -31,7 +31,7 @@ struct dp_store_meta {
 	size_t nroots;
 	const char *libraries;      /* decoder/library versions */
 	unsigned hashes;            /* enum dp_hash_kind bits: datasets created */
-	int orient, exact, follow_symlinks, min_side, threads;
+	int orient, exact, reference, follow_symlinks, min_side, threads;
 	uint64_t max_pixels, max_file_size;
 };
 
