@@ -80,8 +80,8 @@ $(BUILD)/version.h: FORCE
 	@printf '#define DP_VERSION "%s"\n#define DP_GIT_REV "%s"\n' '$(VERSION)' '$(GIT_REV)' > $@.new
 	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
 
-$(BUILD)/src/cli.o: $(BUILD)/version.h
-$(BUILD)/src/cli.o: ALL_CFLAGS += -I$(BUILD)
+$(BUILD)/src/cli.o $(BUILD)/src/api.o: $(BUILD)/version.h
+$(BUILD)/src/cli.o $(BUILD)/src/api.o: ALL_CFLAGS += -I$(BUILD)
 
 $(BUILD)/%.o: %.c $(BUILD)/flags.stamp
 	@mkdir -p $(dir $@)

@@ -3,6 +3,7 @@
  * The only file that prints to the terminal or exits. Commands:
  *   scan PATH... -o OUT.h5   walk, read, decode, hash, write HDF5
  *   info FILE.h5             summarise a result file
+ *   hash FILE...             print the hashes of files (through include/doppel.h)
  * Exit codes: 0 success (unreadable or undecodable inputs are rows, not
  * failures), 1 runtime failure (output cannot be written, damaged result
  * file), 2 usage error, 130 interrupted (SIGINT/SIGTERM; nothing is left
@@ -26,6 +27,7 @@
 #include <vips/vips.h>
 
 #include "decode.h"
+#include "doppel.h"
 #include "hash.h"
 #include "kernels.h"
 #include "pipeline.h"
@@ -54,6 +56,7 @@ static const char usage_main[] =
 	"commands:\n"
 	"  scan PATH... -o OUT.h5   hash every file under PATH into an HDF5 table\n"
 	"  info FILE.h5             summarise a result file\n"
+	"  hash FILE...             print the hashes of image files\n"
 	"  help [COMMAND]           show help\n"
 	"  version                  show version and library versions\n"
 	"\n"
@@ -94,6 +97,20 @@ static const char usage_scan[] =
 	"\n"
 	"exit status: 0 done (bad input files are rows with a status), 1 the output\n"
 	"could not be written, 2 wrong arguments, 130 interrupted.\n";
+
+static const char usage_hash[] =
+	"usage: doppel hash [OPTIONS] FILE...\n"
+	"\n"
+	"Print the hashes of each file, exactly as `doppel scan` computes them: one\n"
+	"line per file, tab-separated: pdq (64 hex digits), pdq_quality, phash,\n"
+	"dhash, ahash (16 hex digits each; only those asked for), path. A file that\n"
+	"cannot be hashed prints '-', its status and the cause instead.\n"
+	"\n"
+	"options:\n"
+	"      --hashes LIST      pdq,phash,dhash,ahash or 'all' (default: all)\n"
+	"      --no-orient, --exact, --reference-pdq   as for scan\n"
+	"  -h, --help             this help\n"
+	"exit status: 0 all hashed, 1 some file could not be hashed, 2 wrong arguments.\n";
 
 static const char usage_info[] =
 	"usage: doppel info FILE.h5\n"
@@ -446,6 +463,77 @@ static int cmd_info(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- hash ----------------------------------------------------------------- */
+
+static void print_hash_line(const struct doppel_hashes *h, unsigned kinds, const char *path)
+{
+	char hex[65];
+
+	if (kinds & DOPPEL_PDQ) {
+		doppel_pdq_to_hex(h->pdq, hex);
+		printf("%s\t%d\t", hex, h->pdq_quality);
+	}
+	if (kinds & DOPPEL_PHASH)
+		printf("%016" PRIx64 "\t", h->phash);
+	if (kinds & DOPPEL_DHASH)
+		printf("%016" PRIx64 "\t", h->dhash);
+	if (kinds & DOPPEL_AHASH)
+		printf("%016" PRIx64 "\t", h->ahash);
+	printf("%s\n", path);
+}
+
+static int cmd_hash(int argc, char **argv)
+{
+	enum { O_HASHES = 256, O_NO_ORIENT, O_EXACT, O_REFERENCE };
+	static const struct option longopts[] = {
+		{ "hashes", required_argument, NULL, O_HASHES },
+		{ "no-orient", no_argument, NULL, O_NO_ORIENT },
+		{ "exact", no_argument, NULL, O_EXACT },
+		{ "reference-pdq", no_argument, NULL, O_REFERENCE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned kinds = DP_HASH_ALL, flags = 0;
+	struct doppel_hasher *h;
+	struct dp_err err;
+	int c, failed = 0;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_HASHES:
+			if (dp_hash_parse_list(optarg, &kinds, &err))
+				return usage_error("%s", err.msg);
+			break;
+		case O_NO_ORIENT: flags |= DOPPEL_NO_ORIENT; break;
+		case O_EXACT: flags |= DOPPEL_EXACT; break;
+		case O_REFERENCE: flags |= DOPPEL_REFERENCE_PDQ; break;
+		case 'h': fputs(usage_hash, stdout); return EXIT_OK;
+		default: return usage_error("hash: see 'doppel help hash'");
+		}
+	}
+	if (optind >= argc)
+		return usage_error("hash: give one or more image files");
+	h = doppel_hasher_new(kinds, flags);
+	if (!h) {
+		fprintf(stderr, "doppel: out of memory\n");
+		return EXIT_FAIL;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct doppel_hashes out;
+		char why[DP_ERR_MSG_MAX];
+		int st = doppel_hash_file(h, argv[i], &out, why, sizeof(why));
+
+		if (st == 0) {
+			print_hash_line(&out, kinds, argv[i]);
+			continue;
+		}
+		printf("-\t%s\t%s\t%s\n", dp_file_status_name(st), why, argv[i]);
+		failed = 1;
+	}
+	doppel_hasher_free(h);
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
 /* ---- main ----------------------------------------------------------------- */
 
 static int cmd_version(void)
@@ -465,6 +553,8 @@ static int cmd_help(int argc, char **argv)
 		fputs(usage_scan, stdout);
 	else if (argc >= 2 && !strcmp(argv[1], "info"))
 		fputs(usage_info, stdout);
+	else if (argc >= 2 && !strcmp(argv[1], "hash"))
+		fputs(usage_hash, stdout);
 	else if (argc >= 2)
 		return usage_error("help: unknown command '%s'", argv[1]);
 	else
@@ -488,7 +578,6 @@ int main(int argc, char **argv)
 {
 	const char *cmd;
 	char *command;
-	struct dp_err err;
 	int rc;
 
 	if (argc < 2) {
@@ -498,18 +587,15 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help"))
 		return cmd_help(argc - 1, argv + 1);
-	dp_kernels_init();
+	if (strcmp(cmd, "scan") && strcmp(cmd, "info") && strcmp(cmd, "hash") &&
+	    strcmp(cmd, "version") && strcmp(cmd, "--version"))
+		return usage_error("unknown command '%s' (try 'doppel help')", cmd);
+	if (doppel_init()) {
+		fprintf(stderr, "doppel: cannot start libvips: %s\n", vips_error_buffer());
+		return EXIT_FAIL;
+	}
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version"))
 		return cmd_version();
-	if (strcmp(cmd, "scan") && strcmp(cmd, "info"))
-		return usage_error("unknown command '%s' (try 'doppel help')", cmd);
-	if (VIPS_INIT(argv[0]))
-		return usage_error("cannot start libvips: %s", vips_error_buffer());
-	dp_err_clear(&err);
-	if (dp_decode_global_init(&err)) {
-		vips_shutdown();
-		return fail(&err);
-	}
 	dp_store_init();
 	install_signals();
 	command = join_command(argc, argv);
@@ -520,6 +606,8 @@ int main(int argc, char **argv)
 	optind = 1;
 	if (!strcmp(cmd, "scan"))
 		rc = cmd_scan(argc - 1, argv + 1, command);
+	else if (!strcmp(cmd, "hash"))
+		rc = cmd_hash(argc - 1, argv + 1);
 	else
 		rc = cmd_info(argc - 1, argv + 1);
 	free(command);

@@ -203,6 +203,18 @@ exact = [p for p, m in by_path.items() if m["kind"] == "exact" and p in index]
 ok(exact and all(hamming_bytes(pdq[index[p]], pdq[originals[int(by_path[p]["shot"])]]) == 0
                  for p in exact), "exact copies have identical hashes")
 
+# `doppel hash` (the public API) prints exactly what scan stored.
+orig_paths = sorted(p for p, m in by_path.items() if m["kind"] == "original" and p in index)
+r = doppel("hash", "--hashes", "all", *orig_paths)
+lines = r.stdout.decode().splitlines()
+want = []
+for p in orig_paths:
+    i = index[p]
+    want.append("%s\t%d\t%016x\t%016x\t%016x\t%s" % (bytes(pdq[i]).hex(), quality[i], int(phash[i]),
+                int(ds["/hashes/dhash"][i]), int(ds["/hashes/ahash"][i]), p.decode()))
+ok(r.returncode == 0 and lines == want, "doppel hash prints the hashes scan stored",
+   "\n".join(lines[:2] + want[:2]))
+
 # Same content whatever the thread count.
 out2 = os.path.join(work, "j2.h5")
 r = doppel("scan", corpus, "-o", out2, "-j", "2", "--hashes", "all", "--quiet")
