@@ -83,6 +83,11 @@ $(BUILD)/version.h: FORCE
 $(BUILD)/src/cli.o $(BUILD)/src/api.o: $(BUILD)/version.h
 $(BUILD)/src/cli.o $(BUILD)/src/api.o: ALL_CFLAGS += -I$(BUILD)
 
+# bench_kernels prints the revision and the flags the kernels were built with.
+$(BUILD)/bench/bench_kernels.o: $(BUILD)/version.h
+$(BUILD)/bench/bench_kernels.o: ALL_CFLAGS += -I$(BUILD) \
+	-DDP_BUILD_FLAGS='"$(subst ",,$(BASE_CFLAGS) $(KERNEL_OPT) $(SAN) $(CFLAGS))"'
+
 $(BUILD)/%.o: %.c $(BUILD)/flags.stamp
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$<)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@

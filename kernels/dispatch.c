@@ -1,19 +1,24 @@
 /* kernels/dispatch.c - CPU feature detection and once-only selection of the kernel variants.
  *
- * Variants are listed best first, each with the CPU features it needs; the
- * scalar reference (needs nothing, implements everything) is last. For
- * every kernel the selected table takes the first usable variant that
- * implements it (a variant table may leave entries NULL), the libdeflate
- * way: one decision at start-up, then plain indirect calls with no feature
- * tests in hot code.
+ * Variants are listed best first, each with every CPU feature its code
+ * uses (the AVX-512 ones also list AVX2, so disabling avx2 disables them
+ * too); the scalar reference (needs nothing, implements everything) is
+ * last. For every kernel the selected table takes the first usable variant
+ * that implements it (a variant table leaves the others NULL), the
+ * libdeflate way: one decision at start-up, then plain indirect calls with
+ * no feature tests in hot code. Features come from dp_cpu_detect()
+ * (cpu_x86.c: CPUID + the OS's XCR0 state).
  *
  * DP_DISABLE_CPU_FEATURES (comma-separated: sse4.1, popcnt, avx2, avx512,
- * neon, or all) masks features before selection, so tests can force every
- * path on one machine. Selection runs once under call_once; the table is
- * read-only afterwards, so threads may read it freely.
+ * avx512vpopcntdq, neon, or all) masks features before selection, so tests
+ * can force every path on one machine. Selection runs once under
+ * call_once; the table is read-only afterwards, so threads may read it
+ * freely. Its name lists the variants that supplied at least one entry,
+ * best first ("avx512+avx2").
  *
- * Only the scalar variant exists so far; SIMD tables are added to
- * `variants` as kernels/<kernel>_<isa>.c files appear.
+ * The x86 variants exist only when DP_KERNELS_X86 (kernels.h); a build
+ * with -DDP_NO_SIMD, or for another architecture, has the scalar table
+ * alone.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -51,10 +56,43 @@ struct dp_variant {
 	const struct dp_kernels *table;
 };
 
+#if DP_KERNELS_X86
+static const struct dp_kernels avx512_popcnt_table = {
+	.name = "avx512",
+	.hamming256_many = dp_hamming256_many_avx512,
+	.hamming64_many = dp_hamming64_many_avx512,
+};
+
+static const struct dp_kernels avx512_table = {
+	.name = "avx512",
+	.box_rows = dp_box_rows_avx512,
+	.box_cols = dp_box_cols_avx512,
+};
+
+static const struct dp_kernels avx2_table = {
+	.name = "avx2",
+	.luma_rgb8 = dp_luma_rgb8_avx2,
+	.box_rows = dp_box_rows_avx2,
+	.box_cols = dp_box_cols_avx2,
+	.resize_area = dp_resize_area_avx2,
+	.dct64to16 = dp_dct64to16_avx2,
+	.dct32to8 = dp_dct32to8_avx2,
+	.hamming256_many = dp_hamming256_many_avx2,
+	.hamming64_many = dp_hamming64_many_avx2,
+};
+#endif
+
 /* Best first; the scalar reference must stay last. */
 static const struct dp_variant variants[] = {
+#if DP_KERNELS_X86
+	{ DP_CPU_AVX512VPOPCNTDQ | DP_CPU_AVX512 | DP_CPU_AVX2, &avx512_popcnt_table },
+	{ DP_CPU_AVX512 | DP_CPU_AVX2, &avx512_table },
+	{ DP_CPU_AVX2, &avx2_table },
+#endif
 	{ 0, &scalar_table },
 };
+
+#define DP_NVARIANTS (sizeof(variants) / sizeof(variants[0]))
 
 static const struct {
 	const char *name;
@@ -64,6 +102,7 @@ static const struct {
 	{ "popcnt", DP_CPU_POPCNT },
 	{ "avx2", DP_CPU_AVX2 },
 	{ "avx512", DP_CPU_AVX512 },
+	{ "avx512vpopcntdq", DP_CPU_AVX512VPOPCNTDQ },
 	{ "neon", DP_CPU_NEON },
 	{ "all", ~0u },
 };
@@ -71,29 +110,8 @@ static const struct {
 /* The only mutable globals of kernels/: written once inside select_once(). */
 static struct dp_kernels selected;
 static unsigned features;
+static char selected_name[64];
 static dp_once_t once = DP_ONCE_INIT;
-
-static unsigned detect_features(void)
-{
-	unsigned f = 0;
-
-#if defined(__x86_64__) || defined(__i386__)
-	/* libgcc / compiler-rt also check that the OS saves the YMM/ZMM state. */
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("sse4.1"))
-		f |= DP_CPU_SSE41;
-	if (__builtin_cpu_supports("popcnt"))
-		f |= DP_CPU_POPCNT;
-	if (__builtin_cpu_supports("avx2"))
-		f |= DP_CPU_AVX2;
-	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vl"))
-		f |= DP_CPU_AVX512;
-#elif defined(__aarch64__)
-	f |= DP_CPU_NEON;   /* Advanced SIMD is mandatory in AArch64 */
-#endif
-	return f;
-}
 
 /* Case-insensitive equality of the n bytes at s with the NUL-terminated name. */
 static int token_is(const char *s, size_t n, const char *name)
@@ -133,7 +151,6 @@ static unsigned parse_disabled(const char *list)
 /* Copy the entries src implements over dst. */
 static void overlay(struct dp_kernels *dst, const struct dp_kernels *src)
 {
-	dst->name = src->name;
 	if (src->luma_rgb8)
 		dst->luma_rgb8 = src->luma_rgb8;
 	if (src->box_rows)
@@ -152,16 +169,54 @@ static void overlay(struct dp_kernels *dst, const struct dp_kernels *src)
 		dst->hamming64_many = src->hamming64_many;
 }
 
+/* Whether t supplied at least one entry of sel. */
+static int supplies(const struct dp_kernels *sel, const struct dp_kernels *t)
+{
+	return (t->luma_rgb8 && t->luma_rgb8 == sel->luma_rgb8) ||
+	       (t->box_rows && t->box_rows == sel->box_rows) ||
+	       (t->box_cols && t->box_cols == sel->box_cols) ||
+	       (t->resize_area && t->resize_area == sel->resize_area) ||
+	       (t->dct64to16 && t->dct64to16 == sel->dct64to16) ||
+	       (t->dct32to8 && t->dct32to8 == sel->dct32to8) ||
+	       (t->hamming256_many && t->hamming256_many == sel->hamming256_many) ||
+	       (t->hamming64_many && t->hamming64_many == sel->hamming64_many);
+}
+
+/* selected_name = names of the variants in use, best first, '+'-joined, no repeats. */
+static void name_selection(void)
+{
+	const char *prev = NULL;
+	size_t len = 0;
+
+	selected_name[0] = '\0';
+	for (size_t i = 0; i < DP_NVARIANTS; i++) {
+		const char *name = variants[i].table->name;
+		size_t n = strlen(name);
+
+		if (!supplies(&selected, variants[i].table))
+			continue;
+		if (prev && strcmp(prev, name) == 0)
+			continue;   /* same-named tables are adjacent in the list */
+		if (len + n + 2 > sizeof(selected_name))
+			break;
+		if (len)
+			selected_name[len++] = '+';
+		memcpy(selected_name + len, name, n + 1);
+		len += n;
+		prev = name;
+	}
+	selected.name = selected_name;
+}
+
 static void select_once(void)
 {
-	size_t n = sizeof(variants) / sizeof(variants[0]);
-
-	features = detect_features() & ~parse_disabled(getenv("DP_DISABLE_CPU_FEATURES"));
+	features = dp_cpu_detect() & ~parse_disabled(getenv("DP_DISABLE_CPU_FEATURES"));
 	/* Worst to best, so the best usable variant of each entry wins. */
 	selected = scalar_table;
-	for (size_t i = n; i-- > 0;)
+	for (size_t i = DP_NVARIANTS; i-- > 0;)
 		if ((variants[i].needs & ~features) == 0)
 			overlay(&selected, variants[i].table);
+	name_selection();
 }
 
 void dp_kernels_init(void)
@@ -178,6 +233,15 @@ const struct dp_kernels *dp_kernels_get(void)
 const struct dp_kernels *dp_kernels_scalar(void)
 {
 	return &scalar_table;
+}
+
+const struct dp_kernels *dp_kernels_variant(size_t i, unsigned *needs)
+{
+	if (i >= DP_NVARIANTS)
+		return NULL;
+	if (needs)
+		*needs = variants[i].needs;
+	return variants[i].table;
 }
 
 unsigned dp_cpu_features(void)

@@ -8,7 +8,8 @@
  *
  * PDQ follows the reference's pdqHash256FromFloatLuma(): the size rules
  * (under 5 pixels: zero hash; exactly 64x64: no filtering) are part of the
- * definition and are reproduced here.
+ * definition and are reproduced here. The dihedral driver shares those
+ * stages and differs only in its last step (pdq_dihedral_scalar.c).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -31,15 +32,16 @@ size_t dp_pdq_luma_floats(int w, int h)
 	return (size_t)w * (size_t)h;
 }
 
-void dp_pdq_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
-		      float *tmp, struct dp_hash_work *work,
-		      uint8_t hash[DP_PDQ_BYTES], int *quality)
+/*
+ * The PDQ stages up to the DCT: filter, decimate (or take a 64x64 input as
+ * is), quality. Leaves the 16x16 block in work->coef16 and returns the
+ * quality. The caller has handled images under DP_PDQ_MIN_DIM.
+ */
+static int pdq_coefs(const struct dp_kernels *k, float *luma, int w, int h,
+		     float *tmp, struct dp_hash_work *work)
 {
-	if (w < DP_PDQ_MIN_DIM || h < DP_PDQ_MIN_DIM) {
-		memset(hash, 0, DP_PDQ_BYTES);
-		*quality = 0;
-		return;
-	}
+	int quality;
+
 	if (w == DP_PDQ_GRID && h == DP_PDQ_GRID) {
 		/* The reference takes a 64x64 input as already downsampled. */
 		memcpy(work->img64, luma, sizeof(work->img64));
@@ -53,9 +55,40 @@ void dp_pdq_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
 		}
 		dp_decimate(luma, w, h, work->img64, DP_PDQ_GRID, DP_PDQ_GRID);
 	}
-	*quality = dp_pdq_quality(work->img64);
+	quality = dp_pdq_quality(work->img64);
 	k->dct64to16(work->img64, work->pdq_dct, work->tmp64, work->coef16);
+	return quality;
+}
+
+void dp_pdq_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
+		      float *tmp, struct dp_hash_work *work,
+		      uint8_t hash[DP_PDQ_BYTES], int *quality)
+{
+	if (w < DP_PDQ_MIN_DIM || h < DP_PDQ_MIN_DIM) {
+		memset(hash, 0, DP_PDQ_BYTES);
+		*quality = 0;
+		return;
+	}
+	*quality = pdq_coefs(k, luma, w, h, tmp, work);
 	dp_pdq_bits(work->coef16, hash);
+}
+
+void dp_pdq_dihedral_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
+			       float *tmp, struct dp_hash_work *work,
+			       uint8_t hashes[DP_PDQ_DIHEDRAL][DP_PDQ_BYTES], int *quality)
+{
+	if (w < DP_PDQ_MIN_DIM || h < DP_PDQ_MIN_DIM) {
+		memset(hashes, 0, (size_t)DP_PDQ_DIHEDRAL * DP_PDQ_BYTES);
+		*quality = 0;
+		return;
+	}
+	/*
+	 * The same stages as dp_pdq_from_luma(), 64x64 shortcut included, so
+	 * that variant 0 is always the plain hash. The reference's dihedral
+	 * function lacks the shortcut (docs/HASHES.md says what that changes).
+	 */
+	*quality = pdq_coefs(k, luma, w, h, tmp, work);
+	dp_pdq_dihedral_from_dct(work->coef16, hashes);
 }
 
 uint64_t dp_phash_from_luma(const struct dp_kernels *k, const float *luma, int w, int h,

@@ -189,6 +189,50 @@ int dp_pdq_quality(const float img[DP_PDQ_GRID * DP_PDQ_GRID]);
 void dp_pdq_bits(const float coef[DP_PDQ_COEFS * DP_PDQ_COEFS], uint8_t out[DP_PDQ_BYTES]);
 
 /* ------------------------------------------------------------------ */
+/* PDQ dihedral variants (pdq_dihedral_scalar.c)                       */
+
+/*
+ * The 8 hashes of the image under the dihedral group of the square
+ * (rotations by multiples of 90 degrees, mirrors), derived from the DCT of
+ * the unrotated image as the reference's pdqDihedralHash256esFromFloatLuma()
+ * does, in its order. Geometry ("rotate90" = the image turned 90 degrees
+ * anticlockwise...) and the measured agreement with re-hashing transformed
+ * pixels: docs/HASHES.md, "Dihedral variants".
+ */
+enum dp_pdq_dihedral {
+	DP_PDQ_DIH_ORIGINAL = 0,    /* identity: the plain PDQ hash */
+	DP_PDQ_DIH_ROTATE90 = 1,    /* transpose, negate even rows */
+	DP_PDQ_DIH_ROTATE180 = 2,   /* negate where row + column is odd */
+	DP_PDQ_DIH_ROTATE270 = 3,   /* transpose, negate even columns */
+	DP_PDQ_DIH_FLIPX = 4,       /* negate even rows */
+	DP_PDQ_DIH_FLIPY = 5,       /* negate even columns */
+	DP_PDQ_DIH_FLIP_PLUS1 = 6,  /* transpose */
+	DP_PDQ_DIH_FLIP_MINUS1 = 7, /* transpose, negate where row + column is odd */
+};
+#define DP_PDQ_DIHEDRAL 8   /* number of variants */
+
+/*
+ * dp_pdq_dct_dihedral - the 16x16 PDQ DCT block of the transformed image:
+ * out[r][c] = +-in[r][c], or +-in[c][r] for the transposing variants, with
+ * the signs of enum dp_pdq_dihedral ("even rows" = indices 0, 2, ..., 14,
+ * i.e. the odd vertical frequencies). Only copies and negations, so exact.
+ * variant in 0..7. in and out (256 floats, row-major) are borrowed and must
+ * not overlap. Pure.
+ */
+void dp_pdq_dct_dihedral(const float in[DP_PDQ_COEFS * DP_PDQ_COEFS], int variant,
+			 float out[DP_PDQ_COEFS * DP_PDQ_COEFS]);
+
+/*
+ * dp_pdq_dihedral_from_dct - the 8 PDQ hashes of the dihedral variants from
+ * the 16x16 DCT block of the original image: out[v] = dp_pdq_bits() of
+ * dp_pdq_dct_dihedral(coef, v), so each variant is thresholded at the lower
+ * median of its own block (as the reference does) and out[0] is the plain
+ * PDQ hash. coef and out are borrowed. Pure; no allocation (1 KiB of stack).
+ */
+void dp_pdq_dihedral_from_dct(const float coef[DP_PDQ_COEFS * DP_PDQ_COEFS],
+			      uint8_t out[DP_PDQ_DIHEDRAL][DP_PDQ_BYTES]);
+
+/* ------------------------------------------------------------------ */
 /* 64-bit hash finishers (phash_scalar.c, dhash_scalar.c, ahash_scalar.c) */
 
 /*
@@ -227,6 +271,54 @@ void dp_hamming256_many_scalar(const uint8_t q[DP_PDQ_BYTES], const uint8_t *cod
 void dp_hamming64_many_scalar(uint64_t q, const uint64_t *codes, size_t n, uint16_t *dist);
 
 /* ------------------------------------------------------------------ */
+/* x86-64 SIMD variants (<kernel>_avx2.c, <kernel>_avx512.c)           */
+
+/*
+ * Each variant has the contract of the scalar reference it is named after
+ * and gives identical results: integers exactly, floats bit for bit, since
+ * vector lanes hold independent outputs, each computed with the
+ * reference's operations in the reference's order, without FMA and without
+ * reciprocal approximations. One exception to "same contract": the DCT
+ * variants leave tmp in another layout (its contents are scratch). Lengths
+ * that are not a multiple of the vector width are handled inside.
+ *
+ * The ISA is enabled per function with __attribute__((target("..."))), not
+ * with -m flags, so every other object keeps the baseline ISA and no
+ * Makefile rule is involved; calling a variant on a CPU without its
+ * features may fault (SIGILL), so callers go through dispatch.c, which
+ * knows what each needs. DP_KERNELS_X86 is 1 when they are compiled in: an
+ * x86-64 target, a GCC-compatible compiler (GCC >= 7 or clang) and no
+ * -DDP_NO_SIMD. The declarations are always present, the definitions only
+ * then.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(DP_NO_SIMD)
+#define DP_KERNELS_X86 1
+#else
+#define DP_KERNELS_X86 0
+#endif
+
+/* AVX2 (needs DP_CPU_AVX2). */
+void dp_luma_rgb8_avx2(const uint8_t *rgb, size_t npix, float *luma);
+void dp_box_rows_avx2(const float *in, float *out, int w, int h, int window);
+void dp_box_cols_avx2(const float *in, float *out, int w, int h, int window);
+void dp_resize_area_avx2(const float *in, int in_w, int in_h,
+			 float *out, int out_w, int out_h, float *scratch);
+void dp_dct64to16_avx2(const float *in, const float *m, float *tmp, float *out);
+void dp_dct32to8_avx2(const float *in, const float *m, float *tmp, float *out);
+void dp_hamming256_many_avx2(const uint8_t q[DP_PDQ_BYTES], const uint8_t *codes,
+			     size_t n, uint16_t *dist);
+void dp_hamming64_many_avx2(uint64_t q, const uint64_t *codes, size_t n, uint16_t *dist);
+
+/* AVX-512 F+BW+VL (needs DP_CPU_AVX512 | DP_CPU_AVX2). */
+void dp_box_rows_avx512(const float *in, float *out, int w, int h, int window);
+void dp_box_cols_avx512(const float *in, float *out, int w, int h, int window);
+
+/* AVX-512 with VPOPCNTQ (needs DP_CPU_AVX512VPOPCNTDQ | DP_CPU_AVX512 | DP_CPU_AVX2). */
+void dp_hamming256_many_avx512(const uint8_t q[DP_PDQ_BYTES], const uint8_t *codes,
+			       size_t n, uint16_t *dist);
+void dp_hamming64_many_avx512(uint64_t q, const uint64_t *codes, size_t n, uint16_t *dist);
+
+/* ------------------------------------------------------------------ */
 /* Dispatch (dispatch.c)                                               */
 
 typedef void (*dp_luma_rgb8_fn)(const uint8_t *rgb, size_t npix, float *luma);
@@ -247,7 +339,7 @@ typedef void (*dp_hamming64_many_fn)(uint64_t q, const uint64_t *codes, size_t n
  * PDQ stages bit-exact).
  */
 struct dp_kernels {
-	const char *name;                 /* best ISA in use: "scalar", later "avx2"... */
+	const char *name;                 /* variants in use, best first: "avx2", "avx512+avx2", "scalar" */
 	dp_luma_rgb8_fn luma_rgb8;        /* dp_luma_rgb8_scalar */
 	dp_box_fn box_rows;               /* dp_box_rows_scalar */
 	dp_box_fn box_cols;               /* dp_box_cols_scalar */
@@ -265,6 +357,7 @@ enum dp_cpu_feature {
 	DP_CPU_AVX2 = 1u << 2,     /* "avx2" (OS saves YMM state) */
 	DP_CPU_AVX512 = 1u << 3,   /* "avx512" (F+BW+VL; OS saves ZMM state) */
 	DP_CPU_NEON = 1u << 4,     /* "neon" */
+	DP_CPU_AVX512VPOPCNTDQ = 1u << 5,  /* "avx512vpopcntdq" (VPOPCNTD/Q; set only with DP_CPU_AVX512) */
 };
 
 /*
@@ -289,6 +382,24 @@ const struct dp_kernels *dp_kernels_scalar(void);
 
 /* dp_cpu_features - enum dp_cpu_feature bits detected, minus disabled ones. */
 unsigned dp_cpu_features(void);
+
+/*
+ * dp_cpu_detect - enum dp_cpu_feature bits of this CPU and OS (cpu_x86.c:
+ * CPUID + XCR0), ignoring DP_DISABLE_CPU_FEATURES. 0 on other
+ * architectures (DP_CPU_NEON on AArch64) and in -DDP_NO_SIMD builds.
+ * Executes CPUID each call; everyone else uses dp_cpu_features(). Pure.
+ */
+unsigned dp_cpu_detect(void);
+
+/*
+ * dp_kernels_variant - the i-th variant table of dispatch.c's best-first
+ * list (i = 0, 1, ... until NULL), and in *needs (may be NULL) the feature
+ * bits it requires. A variant table has NULL in the entries it does not
+ * implement; the last one is the scalar table. For tests and benchmarks:
+ * call an entry only when (needs & ~dp_cpu_features()) == 0, else it may
+ * SIGILL. Static, read-only.
+ */
+const struct dp_kernels *dp_kernels_variant(size_t i, unsigned *needs);
 
 /* ------------------------------------------------------------------ */
 /* Hash drivers (hash_luma.c)                                          */
@@ -333,6 +444,22 @@ size_t dp_pdq_luma_floats(int w, int h);
 void dp_pdq_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
 		      float *tmp, struct dp_hash_work *work,
 		      uint8_t hash[DP_PDQ_BYTES], int *quality);
+
+/*
+ * dp_pdq_dihedral_from_luma - the 8 dihedral PDQ hashes (enum
+ * dp_pdq_dihedral order) and the quality of a w x h float luma image: the
+ * stages of dp_pdq_from_luma() once, then dp_pdq_dihedral_from_dct(). So
+ * hashes[0] and *quality always equal dp_pdq_from_luma()'s, and the others
+ * equal the reference's pdqDihedralHash256esFromFloatLuma() bit for bit,
+ * except for an input of exactly 64x64, which that function (unlike the
+ * reference's plain hash) filters with window-1 box passes; see
+ * docs/HASHES.md. Images under 5 pixels give 8 all-zero hashes, quality 0.
+ * Arguments, buffers and ownership as for dp_pdq_from_luma() (luma is
+ * DESTROYED). Pure.
+ */
+void dp_pdq_dihedral_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
+			       float *tmp, struct dp_hash_work *work,
+			       uint8_t hashes[DP_PDQ_DIHEDRAL][DP_PDQ_BYTES], int *quality);
 
 /*
  * dp_phash_from_luma, dp_dhash_from_luma, dp_ahash_from_luma - 64-bit

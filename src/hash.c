@@ -98,33 +98,55 @@ static int reserve(struct dp_hash_scratch *s, int w, int h, unsigned kinds,
 	return 0;
 }
 
+/* DP_E_ARG with a message unless im is a non-empty grey or RGB image and s is set. */
+static int check_image(const struct dp_image *im, const struct dp_hash_scratch *s,
+		       struct dp_err *err)
+{
+	if (!im || !s || !im->pix || im->w < 1 || im->h < 1 ||
+	    (im->channels != 1 && im->channels != 3))
+		return dp_err_set(err, DP_E_ARG, "hash: invalid image (%dx%d, %d channels)",
+				  im ? im->w : 0, im ? im->h : 0, im ? im->channels : 0);
+	return 0;
+}
+
+/*
+ * Reserve the buffers that `kinds` need for the (checked) image and fill
+ * s->luma. Returns 0 or DP_E_NOMEM with a message.
+ */
+static int load_luma(const struct dp_image *im, unsigned kinds,
+		     struct dp_hash_scratch *s, struct dp_err *err)
+{
+	size_t npix = (size_t)im->w * (size_t)im->h;
+	int rc = reserve(s, im->w, im->h, kinds, err);
+
+	if (rc)
+		return rc;
+	if (im->channels == 3)
+		s->k->luma_rgb8(im->pix, npix, s->luma);
+	else
+		dp_luma_grey8_scalar(im->pix, npix, s->luma);
+	return 0;
+}
+
 int dp_hash_image(const struct dp_image *im, unsigned kinds,
 		  struct dp_hash_scratch *s, struct dp_hashes *out,
 		  struct dp_err *err)
 {
 	const struct dp_kernels *k;
-	size_t npix;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!im || !s || !im->pix || im->w < 1 || im->h < 1 ||
-	    (im->channels != 1 && im->channels != 3))
-		return dp_err_set(err, DP_E_ARG, "hash: invalid image (%dx%d, %d channels)",
-				  im ? im->w : 0, im ? im->h : 0, im ? im->channels : 0);
+	rc = check_image(im, s, err);
+	if (rc)
+		return rc;
 	kinds &= DP_HASH_ALL;
 	if (!kinds)
 		return 0;
-	rc = reserve(s, im->w, im->h, kinds, err);
+	rc = load_luma(im, kinds, s, err);
 	if (rc)
 		return rc;
 
 	k = s->k;
-	npix = (size_t)im->w * (size_t)im->h;
-	if (im->channels == 3)
-		k->luma_rgb8(im->pix, npix, s->luma);
-	else
-		dp_luma_grey8_scalar(im->pix, npix, s->luma);
-
 	/* 64-bit hashes first: they read the luma, PDQ overwrites it. */
 	if (kinds & DP_HASH_PHASH)
 		out->phash = dp_phash_from_luma(k, s->luma, im->w, im->h, s->resize, &s->work);
@@ -139,6 +161,51 @@ int dp_hash_image(const struct dp_image *im, unsigned kinds,
 		out->pdq_quality = (uint8_t)quality;
 	}
 	return 0;
+}
+
+/* The public order is the kernels' order (which is the reference's). */
+_Static_assert(DP_DIHEDRAL_COUNT == DP_PDQ_DIHEDRAL, "dihedral count");
+_Static_assert((int)DP_DIHEDRAL_ROTATE90 == (int)DP_PDQ_DIH_ROTATE90 &&
+	       (int)DP_DIHEDRAL_ROTATE180 == (int)DP_PDQ_DIH_ROTATE180 &&
+	       (int)DP_DIHEDRAL_ROTATE270 == (int)DP_PDQ_DIH_ROTATE270 &&
+	       (int)DP_DIHEDRAL_FLIPX == (int)DP_PDQ_DIH_FLIPX &&
+	       (int)DP_DIHEDRAL_FLIPY == (int)DP_PDQ_DIH_FLIPY &&
+	       (int)DP_DIHEDRAL_FLIP_PLUS1 == (int)DP_PDQ_DIH_FLIP_PLUS1 &&
+	       (int)DP_DIHEDRAL_FLIP_MINUS1 == (int)DP_PDQ_DIH_FLIP_MINUS1, "dihedral order");
+_Static_assert(sizeof(((struct dp_hashes *)0)->pdq) == DP_PDQ_BYTES, "PDQ size");
+
+int dp_hash_pdq_dihedral(const struct dp_image *im, struct dp_hash_scratch *s,
+			 uint8_t out[DP_DIHEDRAL_COUNT][32], uint8_t *quality,
+			 struct dp_err *err)
+{
+	int q, rc;
+
+	memset(out, 0, (size_t)DP_DIHEDRAL_COUNT * 32);
+	*quality = 0;
+	rc = check_image(im, s, err);
+	if (rc == 0)
+		rc = load_luma(im, DP_HASH_PDQ, s, err);
+	if (rc)
+		return rc;
+	dp_pdq_dihedral_from_luma(s->k, s->luma, im->w, im->h, s->tmp, &s->work, out, &q);
+	*quality = (uint8_t)q;
+	return 0;
+}
+
+const char *dp_dihedral_name(int variant)
+{
+	static const char *const names[DP_DIHEDRAL_COUNT] = {
+		[DP_DIHEDRAL_ORIGINAL] = "original",
+		[DP_DIHEDRAL_ROTATE90] = "rotate90",
+		[DP_DIHEDRAL_ROTATE180] = "rotate180",
+		[DP_DIHEDRAL_ROTATE270] = "rotate270",
+		[DP_DIHEDRAL_FLIPX] = "flipx",
+		[DP_DIHEDRAL_FLIPY] = "flipy",
+		[DP_DIHEDRAL_FLIP_PLUS1] = "flipplus1",
+		[DP_DIHEDRAL_FLIP_MINUS1] = "flipminus1",
+	};
+
+	return variant >= 0 && variant < DP_DIHEDRAL_COUNT ? names[variant] : "unknown";
 }
 
 /* The kind bit of the name at s (n bytes), or 0. */

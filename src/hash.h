@@ -73,4 +73,42 @@ void dp_hash_pdq_to_hex(const uint8_t pdq[32], char hex[65]);
 int dp_hash_pdq_from_hex(const char *hex, uint8_t pdq[32], struct dp_err *err)
 	__attribute__((warn_unused_result));
 
+/*
+ * The 8 dihedral variants of PDQ (the image rotated / mirrored), in the order
+ * and with the meaning of Meta's reference (pdqDihedralHash256esFromFloatLuma);
+ * docs/HASHES.md, "Dihedral variants", gives the geometry and the derivation.
+ */
+enum dp_dihedral {
+	DP_DIHEDRAL_ORIGINAL = 0,    /* "original": the plain PDQ hash */
+	DP_DIHEDRAL_ROTATE90 = 1,    /* "rotate90": turned 90 degrees anticlockwise */
+	DP_DIHEDRAL_ROTATE180 = 2,   /* "rotate180" */
+	DP_DIHEDRAL_ROTATE270 = 3,   /* "rotate270": turned 90 degrees clockwise */
+	DP_DIHEDRAL_FLIPX = 4,       /* "flipx": mirrored top <-> bottom */
+	DP_DIHEDRAL_FLIPY = 5,       /* "flipy": mirrored left <-> right */
+	DP_DIHEDRAL_FLIP_PLUS1 = 6,  /* "flipplus1": transposed (main diagonal) */
+	DP_DIHEDRAL_FLIP_MINUS1 = 7, /* "flipminus1": mirrored on the anti-diagonal */
+};
+#define DP_DIHEDRAL_COUNT 8
+
+/*
+ * dp_dihedral_name - "original", "rotate90", "rotate180", "rotate270",
+ * "flipx", "flipy", "flipplus1", "flipminus1" for 0..7; "unknown" otherwise.
+ * Static strings. Thread-safe.
+ */
+const char *dp_dihedral_name(int variant);
+
+/*
+ * dp_hash_pdq_dihedral - the PDQ hashes of the 8 dihedral variants of `im`
+ * (borrowed) into out[enum dp_dihedral] (bytes as in struct dp_hashes.pdq)
+ * and the quality (0..100, shared by all 8) into *quality. All 8 come from
+ * one DCT, at about the cost of one PDQ hash; out[DP_DIHEDRAL_ORIGINAL] and
+ * *quality equal what dp_hash_image() gives for DP_HASH_PDQ. Grows the
+ * scratch like dp_hash_image(). Returns 0, DP_E_NOMEM or DP_E_ARG (empty
+ * image / bad channels) with a message in err; on failure out is zeroed.
+ * Thread-safe for distinct scratch objects.
+ */
+int dp_hash_pdq_dihedral(const struct dp_image *im, struct dp_hash_scratch *s,
+			 uint8_t out[DP_DIHEDRAL_COUNT][32], uint8_t *quality,
+			 struct dp_err *err) __attribute__((warn_unused_result));
+
 #endif
