@@ -92,6 +92,31 @@ int doppel_hash_pixels(struct doppel_hasher *h, const uint8_t *pixels, int w, in
 		       int channels, size_t stride, struct doppel_hashes *out,
 		       char *why, size_t why_len);
 
+/* The 8 dihedral variants, in this order (docs/HASHES.md): the image as is,
+ * turned 90 degrees anticlockwise, 180, 90 clockwise, mirrored top-bottom,
+ * mirrored left-right, transposed, mirrored on the anti-diagonal. */
+#define DOPPEL_DIHEDRAL 8
+
+/* doppel_dihedral_name - "original", "rotate90", ... "flipminus1"; static. */
+const char *doppel_dihedral_name(int variant);
+
+/*
+ * doppel_pdq_dihedral_file - the PDQ hashes of the 8 rotations/mirrors of a
+ * file's image, computed from its one DCT (no pixel is re-hashed), and the
+ * quality they share. out[0] is the file's plain PDQ. Returns as
+ * doppel_hash_file().
+ */
+int doppel_pdq_dihedral_file(struct doppel_hasher *h, const char *path,
+			     uint8_t out[DOPPEL_DIHEDRAL][DOPPEL_PDQ_BYTES], int *quality,
+			     char *why, size_t why_len);
+
+/* doppel_pdq_dihedral_pixels - the same for pixels in memory (arguments as
+ * doppel_hash_pixels()). Returns 0 or -1 with the cause in why. */
+int doppel_pdq_dihedral_pixels(struct doppel_hasher *h, const uint8_t *pixels, int w, int hgt,
+			       int channels, size_t stride,
+			       uint8_t out[DOPPEL_DIHEDRAL][DOPPEL_PDQ_BYTES], int *quality,
+			       char *why, size_t why_len);
+
 /* doppel_hamming256 - bits differing between two PDQ hashes (0..256). */
 int doppel_hamming256(const uint8_t a[DOPPEL_PDQ_BYTES], const uint8_t b[DOPPEL_PDQ_BYTES]);
 

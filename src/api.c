@@ -123,27 +123,37 @@ int doppel_hash_file(struct doppel_hasher *h, const char *path, struct doppel_ha
 	return 0;
 }
 
+/* Copy caller pixels (any stride) into the hasher's packed image. */
+static int load_pixels(struct doppel_hasher *h, const uint8_t *pixels, int w, int hgt,
+		       int channels, size_t stride, char *why, size_t why_len)
+{
+	size_t row;
+
+	if (!h || !pixels || w < 1 || hgt < 1 || (channels != 1 && channels != 3) ||
+	    stride < (size_t)w * (size_t)channels) {
+		say(why, why_len, "doppel: invalid pixel buffer arguments");
+		return -1;
+	}
+	if (dp_image_reserve(&h->image, w, hgt, channels)) {
+		say(why, why_len, "doppel: out of memory");
+		return -1;
+	}
+	row = (size_t)w * (size_t)channels;
+	for (int y = 0; y < hgt; y++)
+		memcpy(h->image.pix + (size_t)y * row, pixels + (size_t)y * stride, row);
+	return 0;
+}
+
 int doppel_hash_pixels(struct doppel_hasher *h, const uint8_t *pixels, int w, int hgt,
 		       int channels, size_t stride, struct doppel_hashes *out,
 		       char *why, size_t why_len)
 {
 	struct dp_hashes hs;
 	struct dp_err err;
-	size_t row;
 
-	if (!h || !pixels || !out || w < 1 || hgt < 1 || (channels != 1 && channels != 3) ||
-	    stride < (size_t)w * (size_t)channels) {
-		say(why, why_len, "doppel_hash_pixels: invalid arguments");
+	if (!out || load_pixels(h, pixels, w, hgt, channels, stride, why, why_len))
 		return -1;
-	}
 	memset(out, 0, sizeof(*out));
-	if (dp_image_reserve(&h->image, w, hgt, channels)) {
-		say(why, why_len, "doppel_hash_pixels: out of memory");
-		return -1;
-	}
-	row = (size_t)w * (size_t)channels;
-	for (int y = 0; y < hgt; y++)
-		memcpy(h->image.pix + (size_t)y * row, pixels + (size_t)y * stride, row);
 	dp_err_clear(&err);
 	if (dp_hash_image(&h->image, h->opts.hashes, h->hs, &hs, &err)) {
 		say(why, why_len, err.msg);
@@ -152,6 +162,57 @@ int doppel_hash_pixels(struct doppel_hasher *h, const uint8_t *pixels, int w, in
 	copy_hashes(&hs, w, hgt, out);
 	say(why, why_len, "");
 	return 0;
+}
+
+const char *doppel_dihedral_name(int variant)
+{
+	return dp_dihedral_name(variant);
+}
+
+static int dihedral(struct doppel_hasher *h, const struct dp_image *im,
+		    uint8_t out[DOPPEL_DIHEDRAL][DOPPEL_PDQ_BYTES], int *quality,
+		    char *why, size_t why_len)
+{
+	struct dp_err err;
+	uint8_t q = 0;
+
+	dp_err_clear(&err);
+	if (dp_hash_pdq_dihedral(im, h->hs, out, &q, &err)) {
+		say(why, why_len, err.msg);
+		return -1;
+	}
+	*quality = q;
+	return 0;
+}
+
+int doppel_pdq_dihedral_pixels(struct doppel_hasher *h, const uint8_t *pixels, int w, int hgt,
+			       int channels, size_t stride,
+			       uint8_t out[DOPPEL_DIHEDRAL][DOPPEL_PDQ_BYTES], int *quality,
+			       char *why, size_t why_len)
+{
+	if (!out || !quality || load_pixels(h, pixels, w, hgt, channels, stride, why, why_len))
+		return -1;
+	if (dihedral(h, &h->image, out, quality, why, why_len))
+		return -1;
+	say(why, why_len, "");
+	return 0;
+}
+
+int doppel_pdq_dihedral_file(struct doppel_hasher *h, const char *path,
+			     uint8_t out[DOPPEL_DIHEDRAL][DOPPEL_PDQ_BYTES], int *quality,
+			     char *why, size_t why_len)
+{
+	struct doppel_hashes plain;
+	int st;
+
+	if (!out || !quality) {
+		say(why, why_len, "doppel_pdq_dihedral_file: NULL argument");
+		return -1;
+	}
+	st = doppel_hash_file(h, path, &plain, why, why_len);
+	if (st != 0)
+		return st;
+	return dihedral(h, dp_worker_image(h->worker), out, quality, why, why_len);
 }
 
 int doppel_hamming256(const uint8_t a[DOPPEL_PDQ_BYTES], const uint8_t b[DOPPEL_PDQ_BYTES])

@@ -108,6 +108,10 @@ static const char usage_hash[] =
 	"\n"
 	"options:\n"
 	"      --hashes LIST      pdq,phash,dhash,ahash or 'all' (default: all)\n"
+	"      --dihedral         print the PDQ hashes of the 8 rotations/mirrors\n"
+	"                         instead: 'pdq quality variant path' lines, variants\n"
+	"                         original rotate90 rotate180 rotate270 flipx flipy\n"
+	"                         flipplus1 flipminus1 (from one DCT; docs/HASHES.md)\n"
 	"      --no-orient, --exact, --reference-pdq   as for scan\n"
 	"  -h, --help             this help\n"
 	"exit status: 0 all hashed, 1 some file could not be hashed, 2 wrong arguments.\n";
@@ -482,11 +486,28 @@ static void print_hash_line(const struct doppel_hashes *h, unsigned kinds, const
 	printf("%s\n", path);
 }
 
+/* The 8 rotations/mirrors of one file: "pdq quality variant path" lines. */
+static int print_dihedral(struct doppel_hasher *h, const char *path, char *why, size_t n)
+{
+	uint8_t v[DOPPEL_DIHEDRAL][DOPPEL_PDQ_BYTES];
+	char hex[65];
+	int q, st = doppel_pdq_dihedral_file(h, path, v, &q, why, n);
+
+	if (st)
+		return st;
+	for (int i = 0; i < DOPPEL_DIHEDRAL; i++) {
+		doppel_pdq_to_hex(v[i], hex);
+		printf("%s\t%d\t%s\t%s\n", hex, q, doppel_dihedral_name(i), path);
+	}
+	return 0;
+}
+
 static int cmd_hash(int argc, char **argv)
 {
-	enum { O_HASHES = 256, O_NO_ORIENT, O_EXACT, O_REFERENCE };
+	enum { O_HASHES = 256, O_NO_ORIENT, O_EXACT, O_REFERENCE, O_DIHEDRAL };
 	static const struct option longopts[] = {
 		{ "hashes", required_argument, NULL, O_HASHES },
+		{ "dihedral", no_argument, NULL, O_DIHEDRAL },
 		{ "no-orient", no_argument, NULL, O_NO_ORIENT },
 		{ "exact", no_argument, NULL, O_EXACT },
 		{ "reference-pdq", no_argument, NULL, O_REFERENCE },
@@ -496,7 +517,7 @@ static int cmd_hash(int argc, char **argv)
 	unsigned kinds = DP_HASH_ALL, flags = 0;
 	struct doppel_hasher *h;
 	struct dp_err err;
-	int c, failed = 0;
+	int c, failed = 0, dih = 0;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -507,6 +528,7 @@ static int cmd_hash(int argc, char **argv)
 		case O_NO_ORIENT: flags |= DOPPEL_NO_ORIENT; break;
 		case O_EXACT: flags |= DOPPEL_EXACT; break;
 		case O_REFERENCE: flags |= DOPPEL_REFERENCE_PDQ; break;
+		case O_DIHEDRAL: dih = 1; kinds = DOPPEL_PDQ; break;
 		case 'h': fputs(usage_hash, stdout); return EXIT_OK;
 		default: return usage_error("hash: see 'doppel help hash'");
 		}
@@ -521,10 +543,12 @@ static int cmd_hash(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		struct doppel_hashes out;
 		char why[DP_ERR_MSG_MAX];
-		int st = doppel_hash_file(h, argv[i], &out, why, sizeof(why));
+		int st = dih ? print_dihedral(h, argv[i], why, sizeof(why)) :
+			 doppel_hash_file(h, argv[i], &out, why, sizeof(why));
 
 		if (st == 0) {
-			print_hash_line(&out, kinds, argv[i]);
+			if (!dih)
+				print_hash_line(&out, kinds, argv[i]);
 			continue;
 		}
 		printf("-\t%s\t%s\t%s\n", dp_file_status_name(st), why, argv[i]);

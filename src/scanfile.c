@@ -63,6 +63,11 @@ void dp_worker_free(struct dp_worker *w)
 	free(w);
 }
 
+const struct dp_image *dp_worker_image(const struct dp_worker *w)
+{
+	return w->image.pix ? &w->image : NULL;
+}
+
 static void set_message(struct dp_row *row, const char *msg)
 {
 	snprintf(row->message, sizeof(row->message), "%s", msg ? msg : "");

@@ -43,4 +43,9 @@ void dp_worker_free(struct dp_worker *w);
 void dp_scan_one(struct dp_worker *w, const struct dp_walk_entry *e,
 		 const struct dp_scan_opts *o, struct dp_row *row);
 
+/* dp_worker_image - the pixels dp_scan_one() last decoded and hashed
+ * (borrowed; valid until the worker's next use) when that row's status was
+ * DP_ST_OK; NULL before any file. Lets callers compute more from them. */
+const struct dp_image *dp_worker_image(const struct dp_worker *w);
+
 #endif

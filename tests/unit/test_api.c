@@ -104,6 +104,38 @@ static void test_hamming(void)
 	       "bad hex refused");
 }
 
+/* The variants of the reference's bridge photo against its 8 transformed files. */
+static void test_dihedral(void)
+{
+	static const char *const files[DOPPEL_DIHEDRAL] = {
+		"1-original", "2-rotate-90", "3-rotate-180", "4-rotate-270",
+		"5-flipx", "6-flipy", "7-flip-plus-1", "8-flip-minus-1",
+	};
+	struct doppel_hasher *h = doppel_hasher_new(DOPPEL_PDQ, DOPPEL_REFERENCE_PDQ |
+						    DOPPEL_NO_ORIENT);
+	uint8_t v[DOPPEL_DIHEDRAL][DOPPEL_PDQ_BYTES];
+	struct doppel_hashes plain;
+	char why[256], path[128];
+	int q = -1;
+
+	tap_ok(doppel_pdq_dihedral_file(h, "tests/data/pdq/reg-test-input/dih/bridge-1-original.jpg",
+					v, &q, why, sizeof(why)) == 0 && q == 100,
+	       "dihedral variants of a file (%s)", why);
+	for (int i = 0; i < DOPPEL_DIHEDRAL; i++) {
+		int d;
+
+		snprintf(path, sizeof(path), "tests/data/pdq/reg-test-input/dih/bridge-%s.jpg", files[i]);
+		if (doppel_hash_file(h, path, &plain, why, sizeof(why))) {
+			tap_ok(0, "%s: %s", path, why);
+			continue;
+		}
+		d = doppel_hamming256(v[i], plain.pdq);
+		tap_ok(i == 0 ? d == 0 : d <= 24, "variant %s of bridge-1 is %d bits from bridge-%s",
+		       doppel_dihedral_name(i), d, files[i]);
+	}
+	doppel_hasher_free(h);
+}
+
 int main(void)
 {
 	if (doppel_init() != 0) {
@@ -114,5 +146,6 @@ int main(void)
 	test_file();
 	test_pixels();
 	test_hamming();
+	test_dihedral();
 	return tap_done();
 }
