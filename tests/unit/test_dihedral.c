@@ -37,6 +37,7 @@
 
 #include <jpeglib.h>
 
+#include "../jpegref.h"
 #include "../tap.h"
 #include "decode.h"
 #include "err.h"
@@ -601,70 +602,19 @@ static void test_reference_64_path(void)
 /* ------------------------------------------------------------------ */
 /* The reference's bridge images                                       */
 
-struct jpeg_fail {
-	struct jpeg_error_mgr mgr;
-	jmp_buf jump;
-	char msg[JMSG_LENGTH_MAX];
-};
-
-static void on_jpeg_error(j_common_ptr cinfo)
-{
-	struct jpeg_fail *f = (struct jpeg_fail *)cinfo->err;
-
-	f->mgr.format_message(cinfo, f->msg);
-	longjmp(f->jump, 1);
-}
-
-/*
- * Decode an RGB or grey JPEG at full size with libjpeg's defaults (as
- * test_pdq_reference.c does), then, if `shrink`, resize it to 512x512 as
- * the reference tool does. 0 or -1 with a reason.
- */
+/* Full-size decode as the reference tool (tests/jpegref.h), then, if
+ * `shrink`, its 512x512 nearest-neighbour resample. 0 or -1 with a reason. */
 static int load_bridge(const char *path, int shrink, struct dp_image *im,
 		       struct dp_image *tmp, char *why, size_t why_len)
 {
-	struct jpeg_decompress_struct cinfo;
-	struct jpeg_fail fail;
-	FILE *fp = fopen(path, "rb");
-	int rc = -1;
-
-	if (!fp) {
-		snprintf(why, why_len, "cannot open");
+	if (load_jpeg(path, im, why, why_len) != 0)
 		return -1;
-	}
-	cinfo.err = jpeg_std_error(&fail.mgr);
-	fail.mgr.error_exit = on_jpeg_error;
-	if (setjmp(fail.jump)) {
-		snprintf(why, why_len, "libjpeg: %s", fail.msg);
-		goto out_destroy;
-	}
-	jpeg_create_decompress(&cinfo);
-	jpeg_stdio_src(&cinfo, fp);
-	jpeg_read_header(&cinfo, TRUE);
-	cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
-	jpeg_start_decompress(&cinfo);
-	if (dp_image_reserve(im, (int)cinfo.output_width, (int)cinfo.output_height,
-			     cinfo.output_components) != 0) {
-		snprintf(why, why_len, "out of memory");
-		goto out_destroy;
-	}
-	while (cinfo.output_scanline < cinfo.output_height) {
-		JSAMPROW row = im->pix + (size_t)cinfo.output_scanline * (size_t)im->w *
-					 (size_t)im->channels;
-
-		jpeg_read_scanlines(&cinfo, &row, 1);
-	}
-	jpeg_finish_decompress(&cinfo);
-	rc = 0;
-out_destroy:
-	jpeg_destroy_decompress(&cinfo);
-	fclose(fp);
-	if (rc == 0 && shrink && (im->w > DP_REFERENCE_SIDE || im->h > DP_REFERENCE_SIDE) &&
+	if (shrink && (im->w > DP_REFERENCE_SIDE || im->h > DP_REFERENCE_SIDE) &&
 	    dp_image_resample_nearest(im, DP_REFERENCE_SIDE, DP_REFERENCE_SIDE, tmp) != 0) {
 		snprintf(why, why_len, "out of memory");
-		rc = -1;
+		return -1;
 	}
-	return rc;
+	return 0;
 }
 
 /* The files, in the order of the variants they show (checked below). */
