@@ -140,15 +140,19 @@ sanitize-check:
 	@$(MAKE) --no-print-directory BUILD=build-san OPT='-O1 -g' \
 		SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' check
 
+## check-nosimd: build in build-nosimd/ with the SIMD kernels compiled out (-DDP_NO_SIMD), run the suite
+check-nosimd:
+	@$(MAKE) --no-print-directory BUILD=build-nosimd CFLAGS='$(CFLAGS) -DDP_NO_SIMD' check
+
 ## clean: remove build outputs
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-nosimd
 
 ## help: list the targets
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-.PHONY: all deps test check demo demo-run bench sanitize sanitize-check clean help FORCE
+.PHONY: all deps test check demo demo-run bench sanitize sanitize-check check-nosimd clean help FORCE
 .SECONDARY:
 
 -include $(ALL_OBJ:.o=.d)

@@ -11,10 +11,16 @@
  *
  * DP_DISABLE_CPU_FEATURES (comma-separated: sse4.1, popcnt, avx2, avx512,
  * avx512vpopcntdq, neon, or all) masks features before selection, so tests
- * can force every path on one machine. Selection runs once under
- * call_once; the table is read-only afterwards, so threads may read it
- * freely. Its name lists the variants that supplied at least one entry,
+ * can force every path on one machine; masking a feature masks its
+ * extensions too (avx2 -> avx512 -> avx512vpopcntdq). Selection runs once
+ * under call_once; the table is read-only afterwards, so threads may read
+ * it freely. Its name lists the variants that supplied at least one entry,
  * best first ("avx512+avx2").
+ *
+ * What each variant implements is decided by measurement
+ * (bench/bench_kernels.c), not by ISA: AVX-512 box filters were written,
+ * measured no faster than AVX2 on Zen 5, and removed, so the avx512 table
+ * holds only the Hamming kernels (VPOPCNTQ: 4x AVX2 when cache-resident).
  *
  * The x86 variants exist only when DP_KERNELS_X86 (kernels.h); a build
  * with -DDP_NO_SIMD, or for another architecture, has the scalar table
@@ -57,16 +63,10 @@ struct dp_variant {
 };
 
 #if DP_KERNELS_X86
-static const struct dp_kernels avx512_popcnt_table = {
+static const struct dp_kernels avx512_table = {
 	.name = "avx512",
 	.hamming256_many = dp_hamming256_many_avx512,
 	.hamming64_many = dp_hamming64_many_avx512,
-};
-
-static const struct dp_kernels avx512_table = {
-	.name = "avx512",
-	.box_rows = dp_box_rows_avx512,
-	.box_cols = dp_box_cols_avx512,
 };
 
 static const struct dp_kernels avx2_table = {
@@ -85,8 +85,7 @@ static const struct dp_kernels avx2_table = {
 /* Best first; the scalar reference must stay last. */
 static const struct dp_variant variants[] = {
 #if DP_KERNELS_X86
-	{ DP_CPU_AVX512VPOPCNTDQ | DP_CPU_AVX512 | DP_CPU_AVX2, &avx512_popcnt_table },
-	{ DP_CPU_AVX512 | DP_CPU_AVX2, &avx512_table },
+	{ DP_CPU_AVX512VPOPCNTDQ | DP_CPU_AVX512 | DP_CPU_AVX2, &avx512_table },
 	{ DP_CPU_AVX2, &avx2_table },
 #endif
 	{ 0, &scalar_table },
@@ -105,6 +104,17 @@ static const struct {
 	{ "avx512vpopcntdq", DP_CPU_AVX512VPOPCNTDQ },
 	{ "neon", DP_CPU_NEON },
 	{ "all", ~0u },
+};
+
+/*
+ * Features that extend others: one whose base is missing or masked is
+ * dropped too, so "avx2" also masks AVX-512 (in this order, transitively).
+ */
+static const struct {
+	unsigned feature, base;
+} extensions[] = {
+	{ DP_CPU_AVX512, DP_CPU_AVX2 },
+	{ DP_CPU_AVX512VPOPCNTDQ, DP_CPU_AVX512 },
 };
 
 /* The only mutable globals of kernels/: written once inside select_once(). */
@@ -211,6 +221,9 @@ static void name_selection(void)
 static void select_once(void)
 {
 	features = dp_cpu_detect() & ~parse_disabled(getenv("DP_DISABLE_CPU_FEATURES"));
+	for (size_t i = 0; i < sizeof(extensions) / sizeof(extensions[0]); i++)
+		if (!(features & extensions[i].base))
+			features &= ~extensions[i].feature;
 	/* Worst to best, so the best usable variant of each entry wins. */
 	selected = scalar_table;
 	for (size_t i = DP_NVARIANTS; i-- > 0;)

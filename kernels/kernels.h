@@ -284,7 +284,9 @@ void dp_hamming64_many_scalar(uint64_t q, const uint64_t *codes, size_t n, uint1
  *
  * The ISA is enabled per function with __attribute__((target("..."))), not
  * with -m flags, so every other object keeps the baseline ISA and no
- * Makefile rule is involved; calling a variant on a CPU without its
+ * Makefile rule is involved. "avx2" does not imply FMA, so no fused
+ * multiply-add can appear in these functions even by accident (GCC
+ * rejects the intrinsic there). Calling a variant on a CPU without its
  * features may fault (SIGILL), so callers go through dispatch.c, which
  * knows what each needs. DP_KERNELS_X86 is 1 when they are compiled in: an
  * x86-64 target, a GCC-compatible compiler (GCC >= 7 or clang) and no
@@ -308,10 +310,6 @@ void dp_dct32to8_avx2(const float *in, const float *m, float *tmp, float *out);
 void dp_hamming256_many_avx2(const uint8_t q[DP_PDQ_BYTES], const uint8_t *codes,
 			     size_t n, uint16_t *dist);
 void dp_hamming64_many_avx2(uint64_t q, const uint64_t *codes, size_t n, uint16_t *dist);
-
-/* AVX-512 F+BW+VL (needs DP_CPU_AVX512 | DP_CPU_AVX2). */
-void dp_box_rows_avx512(const float *in, float *out, int w, int h, int window);
-void dp_box_cols_avx512(const float *in, float *out, int w, int h, int window);
 
 /* AVX-512 with VPOPCNTQ (needs DP_CPU_AVX512VPOPCNTDQ | DP_CPU_AVX512 | DP_CPU_AVX2). */
 void dp_hamming256_many_avx512(const uint8_t q[DP_PDQ_BYTES], const uint8_t *codes,
@@ -363,7 +361,8 @@ enum dp_cpu_feature {
 /*
  * dp_kernels_init - detect CPU features once, remove those named in the
  * environment variable DP_DISABLE_CPU_FEATURES (comma-separated, e.g.
- * "avx512,avx2"; "all" disables every feature; unknown names are ignored),
+ * "avx512,avx2"; "all" disables every feature; a masked feature masks its
+ * extensions, avx2 -> avx512 -> avx512vpopcntdq; unknown names are ignored),
  * and select for each kernel the first variant of an ordered best->worst
  * list whose features are all present, ending with the scalar reference.
  * Call from main() before starting threads. Idempotent and thread-safe

@@ -2,7 +2,8 @@
 # tests/run.sh - run the whole suite under prove(1); its closing lines
 # ("Files=.., Tests=..", "Result: PASS|FAIL") are the summary CI reads.
 #
-# Unit tests are the C programs build/tests/test_*; integration tests are the
+# Unit tests are the C programs build/tests/test_* (run a second and third
+# time under DP_DISABLE_CPU_FEATURES, see below); integration tests are the
 # executable scripts tests/integration/test_*. Each prints TAP. A test that
 # cannot run here prints "1..0 # SKIP why". Scratch files go under a fresh
 # temporary directory that is removed afterwards.
@@ -18,4 +19,19 @@ export DOPPEL MKFIXTURES DP_TEST_TMP
 export PYTHON="${PYTHON:-/usr/bin/python3}"
 trap 'chmod -R u+rwx "$DP_TEST_TMP" 2>/dev/null; rm -rf "$DP_TEST_TMP"' EXIT INT TERM
 
-prove --exec '' ${PROVE_FLAGS:-} "$BUILD"/tests/test_* tests/integration/test_*
+# The unit tests again with CPU features masked, newest first, so that every
+# dispatch level of the kernels runs on this machine: one wrapper per test
+# and mask under $BUILD/tests/disable-<mask>/, all in the same prove run.
+set --
+for mask in avx512 avx512,avx2; do
+	dir="$BUILD/tests/disable-$(printf %s "$mask" | tr , -)"
+	rm -rf "$dir" && mkdir -p "$dir" || exit 1
+	for t in "$BUILD"/tests/test_*; do
+		w="$dir/${t##*/}"
+		printf '#!/bin/sh\nDP_DISABLE_CPU_FEATURES=%s exec "%s" "$@"\n' "$mask" "$top/$t" >"$w" &&
+			chmod +x "$w" || exit 1
+		set -- "$@" "$w"
+	done
+done
+
+prove --exec '' ${PROVE_FLAGS:-} "$BUILD"/tests/test_* "$@" tests/integration/test_*

@@ -8,8 +8,10 @@
  * bit-exact by design, see kernels.h) on
  *   - random data, constant images, all-0 and all-255 images, and for luma
  *     every one of the 2^24 RGB triples;
- *   - lengths 0..N including non-multiples of every vector width, and odd
- *     image sizes (1x1, 3x7, 63x65, 500x375...);
+ *   - lengths 0..N including non-multiples of every vector width, odd
+ *     image sizes (1x1, 3x7, 63x65, 500x375, 2049x5...), box windows from
+ *     1 to the line length, including both sides of internal limits (the
+ *     row pass's ring, the column pass's strips);
  *   - inputs and outputs misaligned by 1..3 elements;
  *   - output (and scratch) buffers with guard regions on both sides that
  *     must come back untouched. Inputs are allocated to their exact end,
@@ -25,6 +27,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +177,27 @@ static void fill_floats(float *p, size_t n, enum fill f)
 	}
 }
 
+/* The names of enum dp_cpu_feature bits, comma-separated, into buf. */
+static const char *feature_names(unsigned bits, char *buf, size_t len)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ DP_CPU_SSE41, "sse4.1" }, { DP_CPU_POPCNT, "popcnt" }, { DP_CPU_AVX2, "avx2" },
+		{ DP_CPU_AVX512, "avx512" }, { DP_CPU_AVX512VPOPCNTDQ, "avx512vpopcntdq" },
+		{ DP_CPU_NEON, "neon" },
+	};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((bits & names[i].bit) && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+						 names[i].name);
+	return buf;
+}
+
 /* The scalar table with the entries of variant v laid over it. */
 static struct dp_kernels compose(const struct dp_kernels *v)
 {
@@ -264,6 +288,7 @@ static const int img_sizes[][2] = {
 	{ 1, 1 }, { 3, 7 }, { 7, 3 }, { 8, 8 }, { 9, 17 }, { 15, 16 }, { 16, 15 }, { 17, 33 },
 	{ 31, 2 }, { 2, 31 }, { 63, 65 }, { 65, 63 }, { 64, 64 }, { 100, 37 }, { 257, 9 },
 	{ 1, 40 }, { 40, 1 }, { 129, 130 }, { 500, 375 }, { 375, 500 },
+	{ 1030, 9 }, { 1031, 16 }, { 2049, 5 },   /* past the 1024-column strips of the AVX2 column pass */
 };
 #define N_SIZES (sizeof(img_sizes) / sizeof(img_sizes[0]))
 
@@ -319,9 +344,35 @@ static void test_box(const char *isa, const char *what, dp_box_fn fn, dp_box_fn 
 			}
 		}
 	}
-	tap_ok(ok, "%s %s: %d cases (sizes 1x1..500x375, windows 1..len, 6 fills, misaligned)%s", isa,
+	tap_ok(ok, "%s %s: %d cases (sizes 1x1..2049x5, windows 1..len, 6 fills, misaligned)%s", isa,
 	       what, n_cases, first_bad);
 	tap_ok(guards, "%s %s: guard regions untouched", isa, what);
+
+	/* Wide windows: around the 256-column ring of the AVX2 row pass, and its scalar fallback. */
+	ok = 1;
+	n_cases = 0;
+	first_bad[0] = '\0';
+	for (int win = 224; win <= 264; win++) {
+		int len = 300, w = rows ? len : 17, h = rows ? 17 : len;
+		size_t n = (size_t)w * (size_t)h;
+		struct ibuf in = ibuf_new(n, sizeof(float), win % 4);
+		struct gbuf want = gbuf_new(n, sizeof(float), 0), got = gbuf_new(n, sizeof(float), 1);
+		int same;
+
+		fill_floats(in.p, n, FILL_RANDOM);
+		gbuf_poison(&got, 0x7f);
+		ref(in.p, want.p, w, h, win);
+		fn(in.p, got.p, w, h, win);
+		same = memcmp(want.p, got.p, n * sizeof(float)) == 0 && guarded(&got);
+		if (!same && !first_bad[0])
+			snprintf(first_bad, sizeof(first_bad), " (first mismatch: window %d)", win);
+		ok &= same;
+		n_cases++;
+		free(in.base);
+		gbuf_free(&want);
+		gbuf_free(&got);
+	}
+	tap_ok(ok, "%s %s: %d wide windows 224..264 on lines of 300%s", isa, what, n_cases, first_bad);
 }
 
 /* ------------------------------------------------------------------ */
@@ -366,7 +417,7 @@ static void test_resize(const char *isa, dp_resize_fn fn)
 			gbuf_free(&s2);
 		}
 	}
-	tap_ok(ok, "%s resize_area: %d cases (1x1..500x375 -> 1x1..64x64, up and down)%s", isa, n_cases,
+	tap_ok(ok, "%s resize_area: %d cases (1x1..2049x5 -> 1x1..64x64, up and down)%s", isa, n_cases,
 	       first_bad);
 	tap_ok(guards, "%s resize_area: output and scratch guards untouched", isa);
 }
@@ -608,10 +659,11 @@ static void test_variant(const struct dp_kernels *v, unsigned needs, struct dp_h
 {
 	unsigned missing = needs & ~dp_cpu_features();
 	struct dp_kernels full;
-	char isa[48];
+	char isa[48], lacks[96];
 	int kernels = 0;
 
-	snprintf(isa, sizeof(isa), "%s[0x%x]", v->name, needs);
+	snprintf(isa, sizeof(isa), "%s", v->name);
+	feature_names(missing, lacks, sizeof(lacks));
 	if (missing) {
 		const char *names[] = { v->luma_rgb8 ? "luma_rgb8" : NULL, v->box_rows ? "box_rows" : NULL,
 					v->box_cols ? "box_cols" : NULL, v->resize_area ? "resize_area" : NULL,
@@ -621,9 +673,9 @@ static void test_variant(const struct dp_kernels *v, unsigned needs, struct dp_h
 
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			if (names[i])
-				tap_skip("%s %s: CPU lacks features 0x%x (or DP_DISABLE_CPU_FEATURES)", isa,
-					 names[i], missing);
-		tap_skip("%s end to end: CPU lacks features 0x%x", isa, missing);
+				tap_skip("%s %s: no %s on this CPU (or DP_DISABLE_CPU_FEATURES)", isa,
+					 names[i], lacks);
+		tap_skip("%s end to end: no %s on this CPU", isa, lacks);
 		return;
 	}
 	if (v->luma_rgb8)
@@ -663,8 +715,14 @@ int main(int argc, char **argv)
 	rng_state = seed ? seed : 1;
 	dp_kernels_init();
 	dp_hash_work_init(work);
-	tap_diag("cpu features 0x%x (detected 0x%x), DP_DISABLE_CPU_FEATURES=%s, selected '%s'",
-		 dp_cpu_features(), dp_cpu_detect(), env ? env : "(unset)", dp_kernels_get()->name);
+	{
+		char f[96], d[96];
+
+		tap_diag("cpu features %s (detected %s), DP_DISABLE_CPU_FEATURES=%s, selected '%s'",
+			 feature_names(dp_cpu_features(), f, sizeof(f)),
+			 feature_names(dp_cpu_detect(), d, sizeof(d)), env ? env : "(unset)",
+			 dp_kernels_get()->name);
+	}
 
 	for (size_t i = 0; (v = dp_kernels_variant(i, &needs)) != NULL; i++) {
 		if (v == dp_kernels_scalar())
