@@ -56,9 +56,9 @@ struct doppel_hashes {
 
 struct doppel_hasher;
 
-/* doppel_init - initialise libvips and select the CPU kernels. Call once from
- * the main thread before anything else; returns 0, or -1 if libvips cannot
- * start. Calling it again is harmless. */
+/* doppel_init - select the CPU kernels (libvips starts on first use). Call
+ * once from the main thread before anything else; returns 0 (-1 is reserved
+ * for a failure to initialise). Calling it again is harmless. */
 int doppel_init(void);
 
 /* doppel_version - "doppel 0.1.0 (kernels avx2)" style string; static storage. */

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vips/vips.h>
-
 #include "hash.h"
 #include "kernels.h"
 #include "scanfile.h"
@@ -31,15 +29,10 @@ static int initialised;
 
 int doppel_init(void)
 {
-	struct dp_err err;
-
 	if (initialised)
 		return 0;
+	/* libvips starts itself the first time a non-JPEG file needs it. */
 	dp_kernels_init();
-	if (VIPS_INIT("doppel"))
-		return -1;
-	if (dp_decode_global_init(&err))
-		return -1;
 	initialised = 1;
 	return 0;
 }

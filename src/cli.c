@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,6 @@
 
 #include <omp.h>
 #include <openssl/crypto.h>
-#include <vips/vips.h>
 
 #include "decode.h"
 #include "doppel.h"
@@ -615,7 +615,7 @@ int main(int argc, char **argv)
 	    strcmp(cmd, "version") && strcmp(cmd, "--version"))
 		return usage_error("unknown command '%s' (try 'doppel help')", cmd);
 	if (doppel_init()) {
-		fprintf(stderr, "doppel: cannot start libvips: %s\n", vips_error_buffer());
+		fprintf(stderr, "doppel: cannot initialise\n");
 		return EXIT_FAIL;
 	}
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version"))
@@ -635,6 +635,6 @@ int main(int argc, char **argv)
 	else
 		rc = cmd_info(argc - 1, argv + 1);
 	free(command);
-	vips_shutdown();
+	dp_decode_shutdown();
 	return rc;
 }

@@ -18,9 +18,11 @@
 #include "decode.h"
 
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include <jpeglib.h>
 #include <jerror.h>
@@ -92,8 +94,16 @@ static void drop_vips_warning(const gchar *domain, GLogLevelFlags level, const g
 	(void)domain; (void)level; (void)msg; (void)data;
 }
 
-int dp_decode_global_init(struct dp_err *err)
+static once_flag vips_once = ONCE_FLAG_INIT;
+static atomic_int vips_started;
+
+/* Start libvips the first time a file needs it: a scan of JPEGs only never
+ * pays its start-up (about 60 ms of module loading), which is a visible
+ * share of short runs. call_once makes the first use from any worker safe. */
+static void vips_start(void)
 {
+	if (VIPS_INIT("doppel"))
+		return;
 	/* One vips worker per call: the pipeline already runs one image per
 	 * thread, and a shared operation cache would only cost memory. */
 	vips_concurrency_set(1);
@@ -103,19 +113,31 @@ int dp_decode_global_init(struct dp_err *err)
 	 * input with much less care than the photo loaders and are not what
 	 * this tool is for: block them. ImageMagick stays available but is
 	 * only ever handed content our own sniffer recognised (see
-	 * magick_allowed()). */
+	 * loader_allowed()). */
 	for (size_t i = 0; i < sizeof(blocked_loaders) / sizeof(blocked_loaders[0]); i++)
 		vips_operation_block_set(blocked_loaders[i], TRUE);
 	/* Loader warnings ("ignoring nclx profile"...) would interleave with
 	 * the progress line; real failures come back as errors. */
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, drop_vips_warning, NULL);
-	(void)err;
-	return 0;
+	atomic_store(&vips_started, 1);
+}
+
+static int vips_ready(void)
+{
+	call_once(&vips_once, vips_start);
+	return atomic_load(&vips_started);
+}
+
+void dp_decode_shutdown(void)
+{
+	if (atomic_load(&vips_started))
+		vips_shutdown();
 }
 
 void dp_decode_thread_done(void)
 {
-	vips_thread_shutdown();
+	if (atomic_load(&vips_started))
+		vips_thread_shutdown();
 }
 
 void dp_decode_library_versions(char *out, size_t n)
@@ -449,6 +471,10 @@ static int decode_vips(const uint8_t *buf, size_t len, const struct dp_decode_op
 	size_t memlen = 0;
 	int rc;
 
+	if (!vips_ready()) {
+		info->status = DP_ST_UNSUPPORTED;
+		return dp_err_set(err, DP_E_DECODE, "decode: libvips could not start");
+	}
 	src = vips_source_new_from_memory(buf, len);
 	if (!src) {
 		vips_cause(cause, sizeof(cause));

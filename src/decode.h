@@ -47,10 +47,10 @@ struct dp_decode_info {
 
 struct dp_decoder;
 
-/* dp_decode_global_init - once, from the main thread before any decoding:
- * sets libvips to one thread per call, no operation cache, and blocks
- * untrusted loaders. Returns 0 or DP_E_ARG with a message. */
-int dp_decode_global_init(struct dp_err *err) DP_WUR;
+/* dp_decode_shutdown - at exit, main thread: shut libvips down if a file
+ * needed it (libvips starts on first use, configured to one thread per call,
+ * no operation cache, unsafe loaders blocked). */
+void dp_decode_shutdown(void);
 
 /* dp_decode_thread_done - release libvips' per-thread buffers; call on each
  * worker thread when it has finished decoding. */
