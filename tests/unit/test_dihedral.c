@@ -39,6 +39,7 @@
 
 #include "../jpegref.h"
 #include "../tap.h"
+#include "../testrng.h"
 #include "decode.h"
 #include "err.h"
 #include "hash.h"
@@ -52,31 +53,10 @@
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
-}
-
 /* Uniform in [0, 1). */
 static float rng_unit(void)
 {
 	return (float)(rng_next() >> 40) * (1.0f / 16777216.0f);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		fprintf(stderr, "out of memory\n");
-		exit(1);
-	}
-	return p;
 }
 
 /*

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "../tap.h"
+#include "../testrng.h"
 #include "err.h"
 #include "hash.h"
 #include "image.h"
@@ -68,31 +69,9 @@ static float *lcg_image(int w, int h, uint32_t seed)
 	return f;
 }
 
-/* Random numbers for the cross-checks (xorshift64*, seeded from --seed). */
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
-}
-
 static float rng_float255(void)
 {
 	return (float)(rng_next() >> 40) * (255.0f / 16777216.0f);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		fprintf(stderr, "out of memory\n");
-		exit(1);
-	}
-	return p;
 }
 
 static struct dp_hash_work *new_work(void)

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "../tap.h"
+#include "../testrng.h"
 #include "err.h"
 #include "hash.h"
 #include "image.h"
@@ -44,28 +45,6 @@
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
-
-static uint64_t rng_state;
-
-/* xorshift64* */
-static uint64_t rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		fprintf(stderr, "out of memory\n");
-		exit(1);
-	}
-	return p;
-}
 
 /* A skipped check: TAP "ok N # SKIP reason". */
 __attribute__((format(printf, 1, 2)))
