@@ -40,6 +40,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "kernels.h"
+#include "box_shape.h"
 
 #if DP_KERNELS_X86
 
@@ -52,23 +53,6 @@
 #define DP_STRIP 1024   /* columns per strip of the column pass (4 KiB of sums) */
 #define DP_RING 256     /* columns held by the row pass's ring: window <= DP_RING - 15 */
 #define DP_RING_MASK ((unsigned)DP_RING - 1)
-
-/*
- * The shape of one line, as in jarosz_scalar.c: samples summed before the
- * first output (lead), outputs while the window grows (grow), with a full
- * window (full), and while it shrinks (shrink); grow + full + shrink = len.
- */
-struct box_shape {
-	int lead, grow, full, shrink;
-};
-
-static struct box_shape box_shape(int len, int window)
-{
-	int half = (window + 2) / 2;
-	struct box_shape s = { half - 1, window - half + 1, len - window, half - 1 };
-
-	return s;
-}
 
 /*
  * The column pass on columns [x0, x0 + nx) of the image, 8 <= nx <=

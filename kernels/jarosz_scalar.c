@@ -23,6 +23,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "kernels.h"
+#include "box_shape.h"
 
 #include <assert.h>
 
@@ -35,26 +36,6 @@ int dp_jarosz_window(int old_dim, int new_dim)
 	long long twice = 2LL * new_dim;
 
 	return (int)(((long long)old_dim + twice - 1) / twice);
-}
-
-/*
- * The shape of one line: samples summed before the first output (lead),
- * outputs while the window grows (grow), with a full window (full), and
- * while it shrinks (shrink). With half = (window + 2) / 2 the first output
- * averages in[0 .. half-1], so output i averages
- * in[i - (window - half) .. i + half - 1] clipped to the line
- * (window 7: i-3..i+3; window 8: i-3..i+4). grow + full + shrink = len.
- */
-struct box_shape {
-	int lead, grow, full, shrink;
-};
-
-static struct box_shape box_shape(int len, int window)
-{
-	int half = (window + 2) / 2;
-	struct box_shape s = { half - 1, window - half + 1, len - window, half - 1 };
-
-	return s;
 }
 
 /*

@@ -24,6 +24,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "kernels.h"
+#include "resize_cells.h"
 
 #if DP_KERNELS_X86
 
@@ -33,25 +34,6 @@
 #define DP_AVX2_INLINE __attribute__((target("avx2"), always_inline)) inline
 
 #define DP_VERT_VECS 8   /* registers of column accumulators in the vertical pass */
-
-/* Input samples first..last touched by output cell o (as resize_scalar.c). */
-static void cell_span(int o, int n_in, int n_out, int *first, int *last)
-{
-	long long a = (long long)o * n_in, b = a + n_in;
-
-	*first = (int)(a / n_out);
-	*last = (int)((b - 1) / n_out);
-}
-
-/* Overlap of output cell o with input sample i, in units of 1/n_out sample (as resize_scalar.c). */
-static float cell_weight(int o, int i, int n_in, int n_out)
-{
-	long long a = (long long)o * n_in, b = a + n_in;
-	long long s = (long long)i * n_out, e = s + n_out;
-	long long lo = a > s ? a : s, hi = b < e ? b : e;
-
-	return (float)(hi - lo);
-}
 
 /* One intermediate row: acc[x] for x < iw from input rows y0..y1 of output row oy. */
 static DP_AVX2 void vertical_row(const float *in, size_t iw, int in_h, int out_h, int oy,

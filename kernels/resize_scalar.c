@@ -18,6 +18,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "kernels.h"
+#include "resize_cells.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -40,25 +41,6 @@ size_t dp_resize_area_floats(int in_w, int in_h, int out_w, int out_h)
 	if ((size_t)out_h > SIZE_MAX / (size_t)in_w)
 		return 0;
 	return (size_t)out_h * (size_t)in_w;
-}
-
-/* Input samples first..last touched by output cell o (see the file comment). */
-static void cell_span(int o, int n_in, int n_out, int *first, int *last)
-{
-	long long a = (long long)o * n_in, b = a + n_in;
-
-	*first = (int)(a / n_out);
-	*last = (int)((b - 1) / n_out);
-}
-
-/* Overlap of output cell o with input sample i, in units of 1/n_out sample. */
-static float cell_weight(int o, int i, int n_in, int n_out)
-{
-	long long a = (long long)o * n_in, b = a + n_in;
-	long long s = (long long)i * n_out, e = s + n_out;
-	long long lo = a > s ? a : s, hi = b < e ? b : e;
-
-	return (float)(hi - lo);
 }
 
 /*
