@@ -7,6 +7,8 @@ every file hashed in both prints the distribution of Hamming distances
 between its two PDQ hashes, plus both scan times:
 
   bench=fast_vs_exact files=1995 quality_min=50 mean=1.23 median=1 p90=3 p99=6 max=14 over31=0 target_mean=2 target_p99=8 target_max=31 pass=yes
+  bench=fast_vs_exact_shrunk files=1210 mean=... (only files fast mode shrank: shorter side >= 2 min_side)
+  bench=fast_vs_exact_format format=jpeg files=... mean=... p99=... max=...
   bench=fast_vs_exact_time fast_s=... exact_s=... speedup=...
 
 usage: bench/fast_vs_exact.py DIR [-j N] [--min-side N] [--quality-min 50] [--worst 10]
@@ -36,8 +38,10 @@ def scan(src, out, threads, extra):
         raise SystemExit("bench: scan failed: " + r.stderr.decode(errors="replace"))
     secs = time.monotonic() - t0
     with h5py.File(out, "r") as f:
+        small = np.minimum(f["images/width"][()], f["images/height"][()])
         return (secs, f["images/path"][()], f["images/status"][()], f["hashes/pdq"][()],
-                f["hashes/pdq_quality"][()], f["images/format"][()])
+                f["hashes/pdq_quality"][()], f["images/format"][()],
+                small >= 2 * int(f.attrs["min_side"]))
 
 
 def main():
@@ -50,8 +54,8 @@ def main():
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="doppel-fve.")
     fast_opts = ["--min-side", str(args.min_side)] if args.min_side else []
-    tf, paths, st_f, pdq_f, q_f, fmt = scan(args.dir, os.path.join(tmp, "fast.h5"), args.threads, fast_opts)
-    te, paths_e, st_e, pdq_e, q_e, _ = scan(args.dir, os.path.join(tmp, "exact.h5"), args.threads, ["--exact"])
+    tf, paths, st_f, pdq_f, q_f, fmt, shrunk = scan(args.dir, os.path.join(tmp, "fast.h5"), args.threads, fast_opts)
+    te, paths_e, st_e, pdq_e, q_e, _, _ = scan(args.dir, os.path.join(tmp, "exact.h5"), args.threads, ["--exact"])
     assert list(paths) == list(paths_e)
     keep = (st_f == 0) & (st_e == 0) & (q_e >= args.quality_min)
     d = np.unpackbits(pdq_f[keep] ^ pdq_e[keep], axis=1).sum(axis=1)
@@ -63,6 +67,11 @@ def main():
           "over31=%d target_mean=2 target_p99=8 target_max=31 pass=%s"
           % (len(d), args.quality_min, d.mean(), int(statistics.median(d)), p90, p99, d.max(),
              int((d > 31).sum()), "yes" if ok else "no"))
+    sel = d[shrunk[keep]]
+    if len(sel):
+        print("bench=fast_vs_exact_shrunk files=%d mean=%.2f median=%d p99=%.1f max=%d over31=%d"
+              % (len(sel), sel.mean(), int(statistics.median(sel)), np.percentile(sel, 99),
+                 sel.max(), int((sel > 31).sum())))
     fmts = fmt[keep]
     for f in sorted(set(fmts)):
         sel = d[fmts == f]

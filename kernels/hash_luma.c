@@ -35,14 +35,23 @@ size_t dp_pdq_luma_floats(int w, int h)
 /*
  * The PDQ stages up to the DCT: filter, decimate (or take a 64x64 input as
  * is), quality. Leaves the 16x16 block in work->coef16 and returns the
- * quality. The caller has handled images under DP_PDQ_MIN_DIM.
+ * quality. With ax and ay (a shrunk image, see pdq_shrunk.c) the filter
+ * and decimation are the source's, through taps; without them, or when the
+ * taps cannot be built, the reference's stages on the image itself. The
+ * caller has handled images under DP_PDQ_MIN_DIM.
  */
 static int pdq_coefs(const struct dp_kernels *k, float *luma, int w, int h,
+		     const struct dp_pdq_axis *ax, const struct dp_pdq_axis *ay,
 		     float *tmp, struct dp_hash_work *work)
 {
 	int quality;
 
-	if (w == DP_PDQ_GRID && h == DP_PDQ_GRID) {
+	if (ax && ay && (ax->scale > 1.0 || ay->scale > 1.0) && w >= DP_PDQ_GRID &&
+	    dp_pdq_shrunk_taps(ax, w, &work->taps_x) == 0 &&
+	    dp_pdq_shrunk_taps(ay, h, &work->taps_y) == 0) {
+		dp_pdq_shrunk_decimate(luma, w, h, &work->taps_x, &work->taps_y, tmp,
+				       work->img64);
+	} else if (w == DP_PDQ_GRID && h == DP_PDQ_GRID) {
 		/* The reference takes a 64x64 input as already downsampled. */
 		memcpy(work->img64, luma, sizeof(work->img64));
 	} else {
@@ -60,22 +69,31 @@ static int pdq_coefs(const struct dp_kernels *k, float *luma, int w, int h,
 	return quality;
 }
 
-void dp_pdq_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
-		      float *tmp, struct dp_hash_work *work,
-		      uint8_t hash[DP_PDQ_BYTES], int *quality)
+void dp_pdq_from_shrunk(const struct dp_kernels *k, float *luma, int w, int h,
+			const struct dp_pdq_axis *ax, const struct dp_pdq_axis *ay,
+			float *tmp, struct dp_hash_work *work,
+			uint8_t hash[DP_PDQ_BYTES], int *quality)
 {
 	if (w < DP_PDQ_MIN_DIM || h < DP_PDQ_MIN_DIM) {
 		memset(hash, 0, DP_PDQ_BYTES);
 		*quality = 0;
 		return;
 	}
-	*quality = pdq_coefs(k, luma, w, h, tmp, work);
+	*quality = pdq_coefs(k, luma, w, h, ax, ay, tmp, work);
 	dp_pdq_bits(work->coef16, hash);
 }
 
-void dp_pdq_dihedral_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
-			       float *tmp, struct dp_hash_work *work,
-			       uint8_t hashes[DP_PDQ_DIHEDRAL][DP_PDQ_BYTES], int *quality)
+void dp_pdq_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
+		      float *tmp, struct dp_hash_work *work,
+		      uint8_t hash[DP_PDQ_BYTES], int *quality)
+{
+	dp_pdq_from_shrunk(k, luma, w, h, NULL, NULL, tmp, work, hash, quality);
+}
+
+void dp_pdq_dihedral_from_shrunk(const struct dp_kernels *k, float *luma, int w, int h,
+				 const struct dp_pdq_axis *ax, const struct dp_pdq_axis *ay,
+				 float *tmp, struct dp_hash_work *work,
+				 uint8_t hashes[DP_PDQ_DIHEDRAL][DP_PDQ_BYTES], int *quality)
 {
 	if (w < DP_PDQ_MIN_DIM || h < DP_PDQ_MIN_DIM) {
 		memset(hashes, 0, (size_t)DP_PDQ_DIHEDRAL * DP_PDQ_BYTES);
@@ -87,8 +105,15 @@ void dp_pdq_dihedral_from_luma(const struct dp_kernels *k, float *luma, int w, i
 	 * that variant 0 is always the plain hash. The reference's dihedral
 	 * function lacks the shortcut (docs/HASHES.md says what that changes).
 	 */
-	*quality = pdq_coefs(k, luma, w, h, tmp, work);
+	*quality = pdq_coefs(k, luma, w, h, ax, ay, tmp, work);
 	dp_pdq_dihedral_from_dct(work->coef16, hashes);
+}
+
+void dp_pdq_dihedral_from_luma(const struct dp_kernels *k, float *luma, int w, int h,
+			       float *tmp, struct dp_hash_work *work,
+			       uint8_t hashes[DP_PDQ_DIHEDRAL][DP_PDQ_BYTES], int *quality)
+{
+	dp_pdq_dihedral_from_shrunk(k, luma, w, h, NULL, NULL, tmp, work, hashes, quality);
 }
 
 uint64_t dp_phash_from_luma(const struct dp_kernels *k, const float *luma, int w, int h,

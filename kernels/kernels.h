@@ -401,11 +401,60 @@ unsigned dp_cpu_detect(void);
 const struct dp_kernels *dp_kernels_variant(size_t i, unsigned *needs);
 
 /* ------------------------------------------------------------------ */
+/* PDQ on a shrunk image (pdq_shrunk.c)                                */
+
+#define DP_PDQ_TAPS_MAX 64  /* shrunk pixels one output may span (long side ~ 4000) */
+
+/*
+ * struct dp_pdq_axis - how one axis of a shrunk image maps onto the full-
+ * resolution source: shrunk pixel k is the mean of source span
+ * [off + k*scale, off + (k+1)*scale) clipped to [0, src). An integer scale
+ * is a block shrink (JPEG DCT scaling, box shrink); a fractional one an
+ * area-averaging resize. scale 1, off 0, src = n describes an image that
+ * was not shrunk. off is in (-scale, 0]: non-zero after a flip moved a
+ * partial block to the start.
+ */
+struct dp_pdq_axis {
+	int src;       /* source length in pixels */
+	double scale;  /* source pixels per shrunk pixel, >= 1 */
+	double off;    /* source coordinate where pixel 0's span starts */
+};
+
+/* struct dp_pdq_taps - per output row/column of the 64x64 grid, the weights
+ * of the shrunk pixels first .. first + count - 1. */
+struct dp_pdq_taps {
+	int first[DP_PDQ_GRID];
+	int count[DP_PDQ_GRID];
+	float w[DP_PDQ_GRID][DP_PDQ_TAPS_MAX];
+};
+
+/*
+ * dp_pdq_shrunk_taps - the weights that give, from n shrunk pixels along
+ * axis *a, the values PDQ's two box passes and decimation would produce
+ * from the full-resolution source (see the derivation in pdq_shrunk.c).
+ * Source pixels past the last span (a size rounded down) count in the
+ * last pixel. Returns 0, or -1 when the axis is inconsistent (scale < 1,
+ * off outside (-scale, 0], more than one span short of src, src under
+ * DP_PDQ_MIN_DIM) or an output would span more than
+ * DP_PDQ_TAPS_MAX shrunk pixels. a and t are borrowed. Pure.
+ */
+int dp_pdq_shrunk_taps(const struct dp_pdq_axis *a, int n, struct dp_pdq_taps *t);
+
+/*
+ * dp_pdq_shrunk_decimate - out (64x64) = the separable product of the
+ * w x h float image in with the column taps tx (over w) and row taps ty
+ * (over h). tmp holds 64*h floats. All buffers borrowed; in is unchanged. Pure.
+ */
+void dp_pdq_shrunk_decimate(const float *in, int w, int h, const struct dp_pdq_taps *tx,
+			    const struct dp_pdq_taps *ty, float *tmp,
+			    float out[DP_PDQ_GRID * DP_PDQ_GRID]);
+
+/* ------------------------------------------------------------------ */
 /* Hash drivers (hash_luma.c)                                          */
 
 /*
  * struct dp_hash_work - the fixed-size working memory of the hash drivers
- * (about 34 KiB). Callers allocate it (one per thread) and run
+ * (about 68 KiB). Callers allocate it (one per thread) and run
  * dp_hash_work_init() once; afterwards the drivers only read the matrices.
  */
 struct dp_hash_work {
@@ -418,6 +467,7 @@ struct dp_hash_work {
 	float tmp32[DP_PHASH_COEFS * DP_PHASH_GRID];        /* pHash DCT intermediate */
 	float coef8[DP_PHASH_COEFS * DP_PHASH_COEFS];       /* pHash DCT output */
 	float small[8 * 9];                                 /* dHash 9x8 / aHash 8x8 */
+	struct dp_pdq_taps taps_x, taps_y;                  /* PDQ on a shrunk image */
 };
 
 /* dp_hash_work_init - fill the DCT matrices of *w (borrowed). Pure. */
@@ -467,6 +517,25 @@ void dp_pdq_dihedral_from_luma(const struct dp_kernels *k, float *luma, int w, i
  * scratch holds dp_resize_area_floats(w, h, 32, 32) floats (enough for all
  * three); work was initialised with dp_hash_work_init(). Pure.
  */
+/*
+ * dp_pdq_from_shrunk, dp_pdq_dihedral_from_shrunk - as dp_pdq_from_luma()
+ * and dp_pdq_dihedral_from_luma() for a w x h image that is a block-
+ * averaged shrink of a larger source described by ax (columns) and ay
+ * (rows): the filter and decimation are those PDQ applies to the source
+ * (dp_pdq_shrunk_taps), so the hash approximates the full-resolution one.
+ * Falls back to the plain drivers when both axes have scale 1, the image is
+ * under 64 pixels wide, or the taps cannot be built. Same buffers (tmp
+ * holds dp_pdq_luma_floats(w, h) floats; luma may be destroyed). Pure.
+ */
+void dp_pdq_from_shrunk(const struct dp_kernels *k, float *luma, int w, int h,
+			const struct dp_pdq_axis *ax, const struct dp_pdq_axis *ay,
+			float *tmp, struct dp_hash_work *work,
+			uint8_t hash[DP_PDQ_BYTES], int *quality);
+void dp_pdq_dihedral_from_shrunk(const struct dp_kernels *k, float *luma, int w, int h,
+				 const struct dp_pdq_axis *ax, const struct dp_pdq_axis *ay,
+				 float *tmp, struct dp_hash_work *work,
+				 uint8_t hashes[DP_PDQ_DIHEDRAL][DP_PDQ_BYTES], int *quality);
+
 uint64_t dp_phash_from_luma(const struct dp_kernels *k, const float *luma, int w, int h,
 			    float *scratch, struct dp_hash_work *work);
 uint64_t dp_dhash_from_luma(const struct dp_kernels *k, const float *luma, int w, int h,

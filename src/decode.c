@@ -317,6 +317,10 @@ static int decode_jpeg(struct dp_decoder *d, const uint8_t *buf, size_t len,
 				ci.output_width, ci.output_height);
 		goto out;
 	}
+	/* DCT scaling by 1/d: each output pixel is the IDCT's approximation of
+	 * the mean of a d x d block; PDQ then filters as at full size. */
+	out->ax = (struct dp_pdq_axis){ info->width, (double)ci.scale_denom, 0.0 };
+	out->ay = (struct dp_pdq_axis){ info->height, (double)ci.scale_denom, 0.0 };
 	if (comps == 4 && d->rowcap < (size_t)ci.output_width * 4) {
 		free(d->row);
 		d->rowcap = (size_t)ci.output_width * 4;
@@ -465,7 +469,7 @@ static int decode_vips(const uint8_t *buf, size_t len, const struct dp_decode_op
 	char cause[DP_ERR_MSG_MAX / 2];
 	VipsSource *src;
 	const char *loader;
-	int use_buffer = 0, k;
+	int use_buffer = 0, k, src_w, src_h;
 	VipsImage *im, *x = NULL;
 	void *mem = NULL;
 	size_t memlen = 0;
@@ -541,6 +545,8 @@ static int decode_vips(const uint8_t *buf, size_t len, const struct dp_decode_op
 	 * WebP decodes straight to the smaller size (shrink-on-load); other
 	 * loaders stream full-size rows through vips_shrink. */
 	k = o->exact ? 1 : (im->Xsize < im->Ysize ? im->Xsize : im->Ysize) / o->min_side;
+	src_w = im->Xsize;
+	src_h = im->Ysize;
 	if (k > 1 && strstr(loader, "Webp")) {
 		VipsSource *again = vips_source_new_from_memory(buf, len);
 
@@ -572,6 +578,12 @@ static int decode_vips(const uint8_t *buf, size_t len, const struct dp_decode_op
 		goto out;
 	}
 	memcpy(out->pix, mem, (size_t)im->Xsize * im->Ysize * im->Bands);
+	if (src_w != im->Xsize || src_h != im->Ysize) {
+		/* A box shrink by k (pixel = mean of a k x k block; the size is
+		 * rounded) or libwebp's area-averaging scaler (src / n). */
+		out->ax = (struct dp_pdq_axis){ src_w, k > 1 ? k : (double)src_w / im->Xsize, 0.0 };
+		out->ay = (struct dp_pdq_axis){ src_h, k > 1 ? k : (double)src_h / im->Ysize, 0.0 };
+	}
 	rc = 0;
 	goto out;
 out_vips_error:

@@ -157,7 +157,8 @@ int dp_hash_image(const struct dp_image *im, unsigned kinds,
 	if (kinds & DP_HASH_PDQ) {
 		int quality;
 
-		dp_pdq_from_luma(k, s->luma, im->w, im->h, s->tmp, &s->work, out->pdq, &quality);
+		dp_pdq_from_shrunk(k, s->luma, im->w, im->h, &im->ax, &im->ay, s->tmp, &s->work,
+				   out->pdq, &quality);
 		out->pdq_quality = (uint8_t)quality;
 	}
 	return 0;
@@ -187,7 +188,8 @@ int dp_hash_pdq_dihedral(const struct dp_image *im, struct dp_hash_scratch *s,
 		rc = load_luma(im, DP_HASH_PDQ, s, err);
 	if (rc)
 		return rc;
-	dp_pdq_dihedral_from_luma(s->k, s->luma, im->w, im->h, s->tmp, &s->work, out, &q);
+	dp_pdq_dihedral_from_shrunk(s->k, s->luma, im->w, im->h, &im->ax, &im->ay, s->tmp,
+				    &s->work, out, &q);
 	*quality = (uint8_t)q;
 	return 0;
 }

@@ -31,6 +31,8 @@ int dp_image_reserve(struct dp_image *im, int w, int h, int channels)
 	im->w = w;
 	im->h = h;
 	im->channels = channels;
+	im->ax = (struct dp_pdq_axis){ w, 1.0, 0.0 };
+	im->ay = (struct dp_pdq_axis){ h, 1.0, 0.0 };
 	return 0;
 }
 
@@ -61,6 +63,28 @@ static void orient_src(int o, int W, int H, int x, int y, int *sx, int *sy)
 	}
 }
 
+/* An axis read backwards: span k now starts where span n-1-k ended. */
+static struct dp_pdq_axis flip_axis(struct dp_pdq_axis a, int n)
+{
+	a.off = a.src - a.off - a.scale * n;
+	return a;
+}
+
+/* The source geometry of the oriented image, from orient_src()'s mapping:
+ * orientations 5..8 take output columns from stored rows. */
+static void orient_axes(int o, const struct dp_image *im, struct dp_image *out)
+{
+	int transpose = o >= 5, flip_x, flip_y;
+	struct dp_pdq_axis cx = transpose ? im->ay : im->ax;
+	struct dp_pdq_axis cy = transpose ? im->ax : im->ay;
+	int nx = transpose ? im->h : im->w, ny = transpose ? im->w : im->h;
+
+	flip_x = o == 2 || o == 3 || o == 6 || o == 7;
+	flip_y = o == 3 || o == 4 || o == 7 || o == 8;
+	out->ax = flip_x ? flip_axis(cx, nx) : cx;
+	out->ay = flip_y ? flip_axis(cy, ny) : cy;
+}
+
 int dp_image_orient(struct dp_image *im, int o, struct dp_image *tmp)
 {
 	int W = im->w, H = im->h, c = im->channels;
@@ -87,6 +111,7 @@ int dp_image_orient(struct dp_image *im, int o, struct dp_image *tmp)
 				dst[x * c + k] = src[k];
 		}
 	}
+	orient_axes(o, im, tmp);
 	swap = *im;
 	*im = *tmp;
 	*tmp = swap;

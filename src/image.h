@@ -14,22 +14,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels.h"
+
 struct dp_image {
 	int w, h;          /* pixels */
 	int channels;      /* 1 = grey/luma, 3 = RGB */
 	uint8_t *pix;      /* owned by the image; w*h*channels bytes used */
 	size_t cap;        /* bytes allocated at pix */
+	/* How columns (ax) and rows (ay) map onto the full-resolution source
+	 * when the decoder shrank by averaging (DCT scaling, box shrink, area
+	 * resize); scale 1 otherwise. Kept true through dp_image_orient(). */
+	struct dp_pdq_axis ax, ay;
 };
 
 /* dp_image_reserve - make room for w*h*channels bytes (reallocating if needed)
- * and set the dimensions. Returns 0 or DP_E_NOMEM (overflow or malloc). */
+ * and set the dimensions; the source geometry becomes the image itself
+ * (scale 1). Returns 0 or DP_E_NOMEM (overflow or malloc). */
 int dp_image_reserve(struct dp_image *im, int w, int h, int channels)
 	__attribute__((warn_unused_result));
 
 /*
  * dp_image_orient - apply EXIF orientation `o` (1..8; anything else is a
  * no-op) to *im, using *tmp (reused, grows) as the destination and swapping
- * the buffers. Orientations 5..8 swap width and height. Returns 0 or
+ * the buffers. Orientations 5..8 swap width and height; the source
+ * geometry (ax, ay) is transposed and flipped with the pixels. Returns 0 or
  * DP_E_NOMEM.
  */
 int dp_image_orient(struct dp_image *im, int o, struct dp_image *tmp)
