@@ -3,7 +3,8 @@
  * For each hot kernel of struct dp_kernels and each implementation of it
  * that is compiled in and usable on this CPU (scalar, avx2, avx512...), on
  * the image sizes doppel meets: fast mode hashes a 500x375 grey image
- * (the decoder's shrink-on-load size), exact mode a 512x512 RGB one. Then
+ * (the decoder's shrink-on-load size of a 4000x3000 JPEG, PDQ through the
+ * full-resolution filter of pdq_shrunk.c), exact mode a 512x512 RGB one. Then
  * whole hashes per image at each dispatch level (scalar, avx2, everything
  * the CPU has), and Hamming one-to-many throughput over a million codes.
  *
@@ -107,7 +108,8 @@ static void hash_with_table(struct job *j)
 	if (j->kinds & DP_HASH_AHASH)
 		j->hashes.ahash = dp_ahash_from_luma(k, j->luma, im->w, im->h, j->rs, j->work);
 	if (j->kinds & DP_HASH_PDQ) {
-		dp_pdq_from_luma(k, j->luma, im->w, im->h, j->tmp, j->work, j->hashes.pdq, &q);
+		dp_pdq_from_shrunk(k, j->luma, im->w, im->h, &im->ax, &im->ay, j->tmp, j->work,
+				   j->hashes.pdq, &q);
 		j->hashes.pdq_quality = (uint8_t)q;
 	}
 }
@@ -635,6 +637,8 @@ int main(int argc, char **argv)
 	print_context();
 
 	fill_image(&fast, 500, 375, 1);    /* fast mode: shrink-on-load size, grey */
+	fast.ax = (struct dp_pdq_axis){ 4000, 8.0, 0.0 };  /* ... of a 12 MP JPEG at 1/8 */
+	fast.ay = (struct dp_pdq_axis){ 3000, 8.0, 0.0 };
 	fill_image(&exact, 512, 512, 3);   /* exact mode: RGB */
 	bench_image_kernels("fast", &fast);
 	bench_image_kernels("exact", &exact);

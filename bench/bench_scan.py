@@ -88,6 +88,8 @@ def main():
     for exe in (DOPPEL, DECODE):
         if not os.access(exe, os.X_OK):
             raise SystemExit("bench: %s missing: run 'make bench' first" % exe)
+    # Both sides get the same JPEG files (the scan by name, so that PNG or
+    # TIFF files in DIR do not count against it).
     files = jpeg_files(args.dir)
     if not files:
         raise SystemExit("bench: no JPEG files under %s" % args.dir)
@@ -113,7 +115,7 @@ def main():
         print("bench=decode_only rep=%d seconds=%.3f images_s=%.1f mb_s=%.1f peak_rss_mb=%.0f"
               % (r, s, len(files) / s, nbytes / 1e6 / s, rss))
         s, rss = run_rss([DOPPEL, "scan", "-o", out, "-f", "-q", "-j", str(args.threads),
-                          "--hashes", args.hashes] + [args.dir])
+                          "--hashes", args.hashes] + files)
         scan_s.append(s)
         scan_rss.append(rss)
         print("bench=scan rep=%d seconds=%.3f images_s=%.1f mb_s=%.1f peak_rss_mb=%.0f"
