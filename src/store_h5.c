@@ -24,6 +24,7 @@
 
 #include <hdf5.h>
 
+#include "h5util.h"
 #include "hash.h"
 
 #define DP_CHUNK_ROWS 8192
@@ -99,19 +100,6 @@ void dp_store_library_version(char *out, size_t n)
 const char *dp_store_tmp_path(const struct dp_store *s)
 {
 	return s->tmp;
-}
-
-static hid_t make_str_type(void)
-{
-	hid_t t = H5Tcopy(H5T_C_S1);
-
-	if (t < 0)
-		return t;
-	if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-		H5Tclose(t);
-		return -1;
-	}
-	return t;
 }
 
 static hid_t make_status_type(void)
@@ -191,60 +179,12 @@ static hid_t create_dataset(struct dp_store *s, hid_t grp, const struct column *
 	return d;
 }
 
-/* Create attribute `name` on obj with file type ftype over space sp and
- * write buf (memory type mtype) into it. Returns 0 or -1. */
-static int write_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, hid_t sp,
-		      const void *buf, int empty)
-{
-	hid_t a = -1;
-	int rc = -1;
-
-	if (sp >= 0)
-		a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
-	if (a >= 0 && (empty || H5Awrite(a, mtype, buf) >= 0))
-		rc = 0;
-	if (a >= 0)
-		H5Aclose(a);
-	if (sp >= 0)
-		H5Sclose(sp);
-	return rc;
-}
-
-static int set_attr_str(hid_t obj, const char *name, const char *value, hid_t t_str)
-{
-	return write_attr(obj, name, t_str, t_str, H5Screate(H5S_SCALAR), &value, 0);
-}
-
-static int set_attr_strs(hid_t obj, const char *name, const char *const *v, size_t n,
-			 hid_t t_str)
-{
-	hsize_t dims[1] = { n };
-
-	return write_attr(obj, name, t_str, t_str, H5Screate_simple(1, dims, NULL), v, n == 0);
-}
-
-static int set_attr_i64(hid_t obj, const char *name, int64_t v)
-{
-	return write_attr(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, H5Screate(H5S_SCALAR),
-			  &v, 0);
-}
-
-static void iso_now(char *out, size_t n)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int write_opening_attrs(struct dp_store *s, const struct dp_store_meta *m)
 {
 	char now[40], host[256], hashes[64] = "";
 	hid_t f = s->file, t = s->t_str;
 
-	iso_now(now, sizeof(now));
+	dp_h5_iso_now(now, sizeof(now));
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
@@ -255,24 +195,24 @@ static int write_opening_attrs(struct dp_store *s, const struct dp_store_meta *m
 			strcat(hashes, ",");
 		strcat(hashes, dp_hash_kind_name(k));
 	}
-	if (set_attr_str(f, "format", DP_FORMAT_NAME, t) ||
-	    set_attr_i64(f, "format_version", DP_FORMAT_VERSION) ||
-	    set_attr_str(f, "tool_version", m->tool_version, t) ||
-	    set_attr_str(f, "command", m->command, t) ||
-	    set_attr_str(f, "created", now, t) ||
-	    set_attr_str(f, "host", host, t) ||
-	    set_attr_strs(f, "roots", m->roots, m->nroots, t) ||
-	    set_attr_str(f, "libraries", m->libraries, t) ||
-	    set_attr_str(f, "hashes", hashes, t) ||
-	    set_attr_i64(f, "orient", m->orient) ||
-	    set_attr_i64(f, "exact", m->exact) ||
-	    set_attr_i64(f, "reference_pdq", m->reference) ||
-	    set_attr_i64(f, "follow_symlinks", m->follow_symlinks) ||
-	    set_attr_i64(f, "min_side", m->min_side) ||
-	    set_attr_i64(f, "max_pixels", (int64_t)m->max_pixels) ||
-	    set_attr_i64(f, "max_file_size", (int64_t)m->max_file_size) ||
-	    set_attr_i64(f, "threads", m->threads) ||
-	    set_attr_i64(f, "n_rows", (int64_t)s->nrows))
+	if (dp_h5_set_attr_str(f, "format", DP_H5_FORMAT_NAME, t) ||
+	    dp_h5_set_attr_i64(f, "format_version", DP_H5_FORMAT_VERSION) ||
+	    dp_h5_set_attr_str(f, "tool_version", m->tool_version, t) ||
+	    dp_h5_set_attr_str(f, "command", m->command, t) ||
+	    dp_h5_set_attr_str(f, "created", now, t) ||
+	    dp_h5_set_attr_str(f, "host", host, t) ||
+	    dp_h5_set_attr_strs(f, "roots", m->roots, m->nroots, t) ||
+	    dp_h5_set_attr_str(f, "libraries", m->libraries, t) ||
+	    dp_h5_set_attr_str(f, "hashes", hashes, t) ||
+	    dp_h5_set_attr_i64(f, "orient", m->orient) ||
+	    dp_h5_set_attr_i64(f, "exact", m->exact) ||
+	    dp_h5_set_attr_i64(f, "reference_pdq", m->reference) ||
+	    dp_h5_set_attr_i64(f, "follow_symlinks", m->follow_symlinks) ||
+	    dp_h5_set_attr_i64(f, "min_side", m->min_side) ||
+	    dp_h5_set_attr_i64(f, "max_pixels", (int64_t)m->max_pixels) ||
+	    dp_h5_set_attr_i64(f, "max_file_size", (int64_t)m->max_file_size) ||
+	    dp_h5_set_attr_i64(f, "threads", m->threads) ||
+	    dp_h5_set_attr_i64(f, "n_rows", (int64_t)s->nrows))
 		return -1;
 	return 0;
 }
@@ -367,7 +307,7 @@ struct dp_store *dp_store_create(const char *path, size_t nrows,
 		}
 		goto out_free;
 	}
-	s->t_str = make_str_type();
+	s->t_str = dp_h5_str_type();
 	s->t_status = make_status_type();
 	if (s->t_str < 0 || s->t_status < 0 || create_columns(s, meta->hashes) ||
 	    write_opening_attrs(s, meta)) {
@@ -511,10 +451,10 @@ int dp_store_commit(struct dp_store *s, struct dp_err *err)
 	if (rc == 0 && s->written != s->nrows)
 		rc = dp_err_set(err, DP_E_ARG, "store: %s: %zu rows written, %zu announced",
 				s->tmp, s->written, s->nrows);
-	iso_now(now, sizeof(now));
-	if (rc == 0 && (set_attr_str(s->file, "finished", now, s->t_str) ||
-			set_attr_i64(s->file, "n_errors", (int64_t)s->nerrors) ||
-			set_attr_i64(s->file, "complete", 1) ||
+	dp_h5_iso_now(now, sizeof(now));
+	if (rc == 0 && (dp_h5_set_attr_str(s->file, "finished", now, s->t_str) ||
+			dp_h5_set_attr_i64(s->file, "n_errors", (int64_t)s->nerrors) ||
+			dp_h5_set_attr_i64(s->file, "complete", 1) ||
 			H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0))
 		rc = dp_err_set(err, DP_E_HDF5, "store: %s: cannot finish the file (disk full?)",
 				s->tmp);
@@ -546,166 +486,6 @@ void dp_store_abort(struct dp_store *s)
 
 #define DP_READ_BLOCK 65536
 
-static void reclaim_strings(hid_t t_str, hid_t space, char **v)
-{
-#if H5_VERSION_GE(1, 12, 0)
-	H5Treclaim(t_str, space, H5P_DEFAULT, v);
-#else
-	H5Dvlen_reclaim(t_str, space, H5P_DEFAULT, v);
-#endif
-}
-
-/* A string attribute (variable or fixed length) as a malloc'd string, or NULL. */
-static char *read_attr_str(hid_t obj, const char *name)
-{
-	hid_t a, t = -1, mt = -1, sp = -1;
-	char *out = NULL;
-
-	if (H5Aexists(obj, name) <= 0)
-		return NULL;
-	a = H5Aopen(obj, name, H5P_DEFAULT);
-	if (a < 0)
-		return NULL;
-	t = H5Aget_type(a);
-	sp = H5Aget_space(a);
-	if (t < 0 || H5Tget_class(t) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1)
-		goto out;
-	if (H5Tis_variable_str(t) > 0) {
-		char *v = NULL;
-
-		mt = make_str_type();
-		if (mt >= 0 && H5Aread(a, mt, &v) >= 0 && v) {
-			out = strdup(v);
-			reclaim_strings(mt, sp, &v);
-		}
-	} else {
-		size_t n = H5Tget_size(t);
-
-		mt = H5Tcopy(t);
-		out = calloc(1, n + 1);
-		if (out && (mt < 0 || H5Aread(a, mt, out) < 0)) {
-			free(out);
-			out = NULL;
-		}
-	}
-out:
-	if (mt >= 0)
-		H5Tclose(mt);
-	if (sp >= 0)
-		H5Sclose(sp);
-	if (t >= 0)
-		H5Tclose(t);
-	H5Aclose(a);
-	return out;
-}
-
-static int read_attr_i64(hid_t obj, const char *name, int64_t *v)
-{
-	hid_t a, t;
-	int rc = -1;
-
-	if (H5Aexists(obj, name) <= 0)
-		return -1;
-	a = H5Aopen(obj, name, H5P_DEFAULT);
-	if (a < 0)
-		return -1;
-	t = H5Aget_type(a);
-	if (t >= 0 && H5Tget_class(t) == H5T_INTEGER && H5Aread(a, H5T_NATIVE_INT64, v) >= 0)
-		rc = 0;
-	if (t >= 0)
-		H5Tclose(t);
-	H5Aclose(a);
-	return rc;
-}
-
-static char **read_attr_strs(hid_t obj, const char *name, size_t *n)
-{
-	hid_t a, sp = -1, t = -1, mt = -1;
-	char **v = NULL, **out = NULL;
-	hssize_t cnt;
-
-	*n = 0;
-	if (H5Aexists(obj, name) <= 0)
-		return NULL;
-	a = H5Aopen(obj, name, H5P_DEFAULT);
-	if (a < 0)
-		return NULL;
-	sp = H5Aget_space(a);
-	t = H5Aget_type(a);
-	cnt = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-	if (cnt <= 0 || t < 0 || H5Tis_variable_str(t) <= 0)
-		goto out;
-	mt = make_str_type();
-	v = calloc((size_t)cnt, sizeof(*v));
-	out = calloc((size_t)cnt, sizeof(*out));
-	if (mt < 0 || !v || !out || H5Aread(a, mt, v) < 0) {
-		free(out);
-		out = NULL;
-		goto out;
-	}
-	for (hssize_t i = 0; i < cnt; i++)
-		out[i] = strdup(v[i] ? v[i] : "");
-	*n = (size_t)cnt;
-	reclaim_strings(mt, sp, v);
-out:
-	free(v);
-	if (mt >= 0)
-		H5Tclose(mt);
-	if (t >= 0)
-		H5Tclose(t);
-	if (sp >= 0)
-		H5Sclose(sp);
-	H5Aclose(a);
-	return out;
-}
-
-/* Length of a dataset's first dimension, or -1 when it is missing. */
-static hssize_t dataset_rows(hid_t file, const char *name)
-{
-	hid_t d, sp;
-	hsize_t dims[2] = { 0, 0 };
-	hssize_t n = -1;
-
-	if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
-		return -1;
-	d = H5Dopen2(file, name, H5P_DEFAULT);
-	if (d < 0)
-		return -1;
-	sp = H5Dget_space(d);
-	if (sp >= 0 && H5Sget_simple_extent_ndims(sp) >= 1 &&
-	    H5Sget_simple_extent_dims(sp, dims, NULL) >= 1)
-		n = (hssize_t)dims[0];
-	if (sp >= 0)
-		H5Sclose(sp);
-	H5Dclose(d);
-	return n;
-}
-
-/* Read rows [start, start+count) of a dataset into buf with memory type mt. */
-static int read_rows(hid_t file, const char *name, hid_t mt, size_t start, size_t count,
-		     int width, void *buf)
-{
-	hid_t d = H5Dopen2(file, name, H5P_DEFAULT), fsp = -1, msp = -1;
-	int rank = width > 1 ? 2 : 1;
-	hsize_t st[2] = { start, 0 }, cnt[2] = { count, (hsize_t)width };
-	int rc = -1;
-
-	if (d < 0)
-		return -1;
-	fsp = H5Dget_space(d);
-	msp = H5Screate_simple(rank, cnt, NULL);
-	if (fsp >= 0 && msp >= 0 && H5Sget_simple_extent_ndims(fsp) == rank &&
-	    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, st, NULL, cnt, NULL) >= 0 &&
-	    H5Dread(d, mt, msp, fsp, H5P_DEFAULT, buf) >= 0)
-		rc = 0;
-	if (msp >= 0)
-		H5Sclose(msp);
-	if (fsp >= 0)
-		H5Sclose(fsp);
-	H5Dclose(d);
-	return rc;
-}
-
 static void count_format(struct dp_store_summary *sum, const char *f)
 {
 	size_t i;
@@ -735,7 +515,7 @@ static int summarise_text(hid_t file, struct dp_store_summary *sum)
 {
 	static const char *const cols[] = { "/images/format", "/images/capture_time",
 					    "/images/camera_serial", "/images/camera_model" };
-	hid_t t = make_str_type();
+	hid_t t = dp_h5_str_type();
 	char **v[4] = { NULL };
 	int rc = -1;
 
@@ -750,7 +530,7 @@ static int summarise_text(hid_t file, struct dp_store_summary *sum)
 		int ok = 1;
 
 		for (int c = 0; c < 4; c++)
-			if (read_rows(file, cols[c], t, s, n, 1, v[c]))
+			if (dp_h5_read_rows(file, cols[c], t, s, n, 1, v[c]))
 				ok = 0;
 		for (size_t i = 0; ok && i < n; i++) {
 			count_format(sum, v[0][i] && *v[0][i] ? v[0][i] : "unknown");
@@ -760,7 +540,7 @@ static int summarise_text(hid_t file, struct dp_store_summary *sum)
 				sum->with_camera++;
 		}
 		for (int c = 0; c < 4 && ok; c++)
-			reclaim_strings(t, sp, v[c]);
+			dp_h5_reclaim_strings(t, sp, v[c]);
 		H5Sclose(sp);
 		if (!ok)
 			goto out;
@@ -784,11 +564,11 @@ static int summarise_numbers(hid_t file, struct dp_store_summary *sum)
 	size_t m = 0;
 	int rc = -1;
 
-	if (!st || !size || read_rows(file, "/images/status", H5T_NATIVE_UINT8, 0, n, 1, st) ||
-	    read_rows(file, "/images/size", H5T_NATIVE_UINT64, 0, n, 1, size))
+	if (!st || !size || dp_h5_read_rows(file, "/images/status", H5T_NATIVE_UINT8, 0, n, 1, st) ||
+	    dp_h5_read_rows(file, "/images/size", H5T_NATIVE_UINT64, 0, n, 1, size))
 		goto out;
 	sha = malloc(n ? n * 32 : 1);
-	if (!sha || read_rows(file, "/images/sha256", H5T_NATIVE_UINT8, 0, n, 32, sha))
+	if (!sha || dp_h5_read_rows(file, "/images/sha256", H5T_NATIVE_UINT8, 0, n, 32, sha))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if (st[i] < DP_ST_COUNT)
@@ -828,61 +608,33 @@ int dp_store_summarise(const char *path, struct dp_store_summary *sum, struct dp
 		"/images/height", "/images/capture_time", "/images/camera_serial",
 		"/images/camera_model",
 	};
-	int64_t version = 0;
-	char *format = NULL;
 	hid_t file;
-	htri_t is;
-	hssize_t rows;
 	int rc = 0;
 
 	memset(sum, 0, sizeof(*sum));
-	if (access(path, R_OK) != 0)
-		return dp_err_set(err, DP_E_IO, "info: %s: %s", path, strerror(errno));
-	is = H5Fis_hdf5(path);
-	if (is <= 0)
-		return dp_err_set(err, DP_E_FORMAT, "info: %s: not an HDF5 file", path);
-	file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	file = dp_h5_open_result(path, "info", 0, &sum->nrows, &sum->format_version, err);
 	if (file < 0)
-		return dp_err_set(err, DP_E_FORMAT, "info: %s: cannot open as HDF5 (damaged?)", path);
-	format = read_attr_str(file, "format");
-	if (!format || strcmp(format, DP_FORMAT_NAME)) {
-		rc = dp_err_set(err, DP_E_FORMAT,
-				"info: %s: not a doppel file (root attribute format is %s%s%s)",
-				path, format ? "'" : "missing", format ? format : "",
-				format ? "'" : "");
-		goto out;
-	}
-	if (read_attr_i64(file, "format_version", &version) || version < 1 ||
-	    version > DP_FORMAT_VERSION) {
-		rc = dp_err_set(err, DP_E_FORMAT,
-				"info: %s: unsupported format version %lld (this doppel reads 1..%d)",
-				path, (long long)version, DP_FORMAT_VERSION);
-		goto out;
-	}
-	sum->format_version = (int)version;
-	rows = dataset_rows(file, "/images/path");
+		return (int)file;
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-		if (rows < 0 || dataset_rows(file, required[i]) != rows) {
+		if (dp_h5_dataset_rows(file, required[i]) != (hssize_t)sum->nrows) {
 			rc = dp_err_set(err, DP_E_FORMAT,
 					"info: %s: dataset %s is missing or has the wrong length",
 					path, required[i]);
 			goto out;
 		}
 	}
-	sum->nrows = (size_t)rows;
-	sum->tool_version = read_attr_str(file, "tool_version");
-	sum->command = read_attr_str(file, "command");
-	sum->created = read_attr_str(file, "created");
-	sum->finished = read_attr_str(file, "finished");
-	sum->host = read_attr_str(file, "host");
-	sum->hashes = read_attr_str(file, "hashes");
-	sum->libraries = read_attr_str(file, "libraries");
-	sum->roots = read_attr_strs(file, "roots", &sum->nroots);
+	sum->tool_version = dp_h5_read_attr_str(file, "tool_version");
+	sum->command = dp_h5_read_attr_str(file, "command");
+	sum->created = dp_h5_read_attr_str(file, "created");
+	sum->finished = dp_h5_read_attr_str(file, "finished");
+	sum->host = dp_h5_read_attr_str(file, "host");
+	sum->hashes = dp_h5_read_attr_str(file, "hashes");
+	sum->libraries = dp_h5_read_attr_str(file, "libraries");
+	sum->roots = dp_h5_read_attr_strs(file, "roots", &sum->nroots);
 	if (summarise_numbers(file, sum) || summarise_text(file, sum))
 		rc = dp_err_set(err, DP_E_FORMAT, "info: %s: cannot read the columns (damaged?)",
 				path);
 out:
-	free(format);
 	H5Fclose(file);
 	if (rc)
 		dp_store_summary_free(sum);

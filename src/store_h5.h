@@ -20,8 +20,6 @@
 #include "row.h"
 #include "status.h"
 
-#define DP_FORMAT_NAME "doppel"
-#define DP_FORMAT_VERSION 1
 
 /* Provenance and options written as root attributes. All borrowed. */
 struct dp_store_meta {
