@@ -220,3 +220,45 @@ out:
 	free((void *)sh.ring.ready);
 	return rc;
 }
+
+/* ---- pair search ------------------------------------------------------- */
+
+#define DP_BUCKET_BLOCK 4096   /* buckets per work item */
+
+int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out, struct dp_err *err)
+{
+	int nt = threads > 0 ? threads : omp_get_max_threads();
+	struct dp_pairs *part = calloc((size_t)nt, sizeof(*part));
+	atomic_int failed = 0;
+
+	if (!part)
+		return dp_err_set(err, DP_E_NOMEM, "cluster: out of memory");
+	for (int t = 0; t < dp_mih_tables(ix) && !atomic_load(&failed); t++) {
+		size_t nb = dp_mih_load_table(ix, t);
+		size_t nblocks = (nb + DP_BUCKET_BLOCK - 1) / DP_BUCKET_BLOCK;
+		atomic_size_t next = 0;
+
+		if (nb == 0)
+			continue;
+		#pragma omp parallel num_threads(nt)
+		{
+			int tid = omp_get_thread_num();
+			size_t b;
+
+			while (!atomic_load(&failed) && (b = atomic_fetch_add(&next, 1)) < nblocks)
+				if (dp_mih_join(ix, b * DP_BUCKET_BLOCK, (b + 1) * DP_BUCKET_BLOCK,
+						&part[tid]))
+					atomic_store(&failed, 1);
+		}
+	}
+	for (int t = 0; t < nt; t++) {
+		if (!atomic_load(&failed) && dp_pairs_append(out, &part[t]))
+			atomic_store(&failed, 1);
+		dp_pairs_free(&part[t]);
+	}
+	free(part);
+	if (atomic_load(&failed))
+		return dp_err_set(err, DP_E_NOMEM, "cluster: out of memory in the pair search");
+	dp_pairs_sort(out);
+	return 0;
+}

@@ -1,6 +1,7 @@
 /* src/pipeline.h - the parallel scan: walk entries -> rows, in order, to a sink.
  *
- * The only module that starts threads. Workers take the next file index from
+ * The only module that starts threads; it also runs the cluster step's
+ * pair search (dp_pipeline_pairs) in parallel. Workers take the next file index from
  * a shared counter and write its row into a ring of slots; the main thread
  * (OpenMP thread 0), between its own files, hands finished rows to the sink
  * strictly in index order. A worker never runs more than DP_RING_PER_THREAD *
@@ -16,6 +17,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "mih.h"
 #include "row.h"
 #include "scanfile.h"
 #include "walk.h"
@@ -44,5 +46,15 @@ int dp_pipeline_scan(const struct dp_filelist *fl, const struct dp_scan_opts *o,
 		     dp_row_sink_fn sink, void *sink_ctx,
 		     dp_progress_fn progress, void *progress_ctx,
 		     struct dp_scan_progress *final, struct dp_err *err) DP_WUR;
+
+/*
+ * dp_pipeline_pairs - every pair of indexed codes within the index's radius:
+ * table by table (dp_mih_load_table), the buckets joined by `threads`
+ * threads (0: all cores) in blocks taken from a shared counter, then merged
+ * and sorted by (i, j) into *out (appended), so the result does not depend
+ * on the thread count. Returns 0 or DP_E_NOMEM.
+ */
+int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out,
+		      struct dp_err *err) DP_WUR;
 
 #endif

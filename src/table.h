@@ -1,0 +1,47 @@
+/* src/table.h - a scan result loaded into memory, column by column, for cluster, query and export.
+ *
+ * Only the columns those commands need: identity (path, size, SHA-256,
+ * status, format, dimensions), capture metadata, and the hash datasets the
+ * file holds. Row i is row i of the file (sorted by path bytes).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef DP_SRC_TABLE_H
+#define DP_SRC_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct dp_table {
+	size_t n;                   /* rows */
+	int format_version;
+	char **path;                /* raw bytes as stored, NUL-terminated */
+	uint64_t *size;
+	uint8_t (*sha256)[32];
+	uint8_t *status;            /* enum dp_file_status */
+	uint32_t *width, *height;
+	char **format;
+	char **capture_time;        /* ISO 8601 or "" */
+	char **camera_make, **camera_model, **camera_serial;
+	unsigned hashes;            /* enum dp_hash_kind bits of the datasets present */
+	uint8_t (*pdq)[32];         /* NULL unless DP_HASH_PDQ */
+	uint8_t *pdq_quality;
+	uint64_t *phash, *dhash, *ahash;   /* NULL unless present */
+};
+
+/*
+ * dp_table_load - read the result file at `path` (borrowed; opened
+ * read-only, never modified) into *t. stage prefixes error messages
+ * ("cluster", "query"...). Returns 0, DP_E_IO (missing/unreadable),
+ * DP_E_FORMAT (not a doppel file, unknown version, damaged or missing
+ * datasets) or DP_E_NOMEM. On failure *t is left empty.
+ */
+int dp_table_load(const char *path, const char *stage, struct dp_table *t, struct dp_err *err)
+	DP_WUR;
+
+/* dp_table_free - free every column; the struct may be reused. NULL is a no-op. */
+void dp_table_free(struct dp_table *t);
+
+#endif
