@@ -46,7 +46,8 @@ Q := @
 quiet = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-CLI_SRC := src/cli.c
+CLI_SRC := src/cli.c src/cli_cluster.c
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard src/*.c)) $(wildcard kernels/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -55,7 +56,7 @@ TOOL_SRC := tests/mkfixtures.c
 TOOL_BIN := $(BUILD)/tests/mkfixtures
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
-ALL_OBJ := $(LIB_OBJ) $(BUILD)/src/cli.o $(TEST_SRC:%.c=$(BUILD)/%.o) \
+ALL_OBJ := $(LIB_OBJ) $(CLI_OBJ) $(TEST_SRC:%.c=$(BUILD)/%.o) \
 	   $(TOOL_SRC:%.c=$(BUILD)/%.o) $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
 ## all: build the doppel program (default)
@@ -95,7 +96,7 @@ $(BUILD)/%.o: %.c $(BUILD)/flags.stamp
 $(BUILD)/libdoppel.a: $(LIB_OBJ)
 	$(call quiet,AR,$@)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/doppel: $(BUILD)/src/cli.o $(BUILD)/libdoppel.a
+$(BUILD)/doppel: $(CLI_OBJ) $(BUILD)/libdoppel.a
 	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdoppel.a

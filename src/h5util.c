@@ -6,10 +6,12 @@
 #include "h5util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 hid_t dp_h5_str_type(void)
@@ -283,5 +285,73 @@ hid_t dp_h5_open_result(const char *path, const char *stage, int rdwr, size_t *n
 fail:
 	free(format);
 	H5Fclose(file);
+	return rc;
+}
+
+int dp_fsync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int dp_fsync_parent(const char *path)
+{
+	char *dir = strdup(path);
+	char *slash;
+	int rc;
+
+	if (!dir)
+		return -1;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		rc = dp_fsync_path(".", O_RDONLY | O_DIRECTORY);
+	else {
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		rc = dp_fsync_path(dir, O_RDONLY | O_DIRECTORY);
+	}
+	free(dir);
+	return rc;
+}
+
+
+int dp_copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+	struct stat st;
+	char buf[1 << 16];
+	ssize_t got;
+
+	if (in < 0 || fstat(in, &st) != 0)
+		goto done;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0777);
+	if (out < 0)
+		goto done;
+	while ((got = read(in, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < got;) {
+			ssize_t w = write(out, buf + off, (size_t)(got - off));
+
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				goto done;
+			}
+			off += w;
+		}
+	}
+	rc = got == 0 ? 0 : -1;
+done:
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0)
+		rc = -1;
 	return rc;
 }

@@ -2,7 +2,8 @@
  *
  * Attributes (scalar and 1-D string, int64), row-range reads of 1-D and
  * N x W datasets, and opening a file as a doppel result of a known format
- * version. HDF5 calls only from the main thread (see STYLE.md).
+ * version; the file-system steps of replacing a result file atomically.
+ * HDF5 calls only from the main thread (see STYLE.md).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -63,5 +64,13 @@ int dp_h5_read_rows(hid_t file, const char *name, hid_t mt, size_t start, size_t
  */
 hid_t dp_h5_open_result(const char *path, const char *stage, int rdwr, size_t *nrows,
 			int *format_version, struct dp_err *err);
+
+/* dp_fsync_path - open path with flags, fsync, close; 0 or -1 (errno set). */
+int dp_fsync_path(const char *path, int flags);
+/* dp_fsync_parent - fsync the folder holding path; 0 or -1. */
+int dp_fsync_parent(const char *path);
+/* dp_copy_file - copy from to a new file `to` (must not exist; same
+ * permission bits); 0 or -1 (errno set). Not synced. */
+int dp_copy_file(const char *from, const char *to);
 
 #endif

@@ -408,40 +408,6 @@ int dp_store_append(struct dp_store *s, const struct dp_row *row, struct dp_err 
 	return 0;
 }
 
-static int fsync_path(const char *path, int flags)
-{
-	int fd = open(path, flags | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-static int fsync_parent(const char *path)
-{
-	char *dir = strdup(path);
-	char *slash;
-	int rc;
-
-	if (!dir)
-		return -1;
-	slash = strrchr(dir, '/');
-	if (!slash)
-		rc = fsync_path(".", O_RDONLY | O_DIRECTORY);
-	else {
-		if (slash == dir)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		rc = fsync_path(dir, O_RDONLY | O_DIRECTORY);
-	}
-	free(dir);
-	return rc;
-}
-
 int dp_store_commit(struct dp_store *s, struct dp_err *err)
 {
 	char now[40];
@@ -459,14 +425,14 @@ int dp_store_commit(struct dp_store *s, struct dp_err *err)
 		rc = dp_err_set(err, DP_E_HDF5, "store: %s: cannot finish the file (disk full?)",
 				s->tmp);
 	close_all(s);
-	if (rc == 0 && fsync_path(s->tmp, O_RDONLY) != 0)
+	if (rc == 0 && dp_fsync_path(s->tmp, O_RDONLY) != 0)
 		rc = dp_err_set(err, DP_E_IO, "store: %s: fsync failed: %s", s->tmp,
 				strerror(errno));
 	if (rc == 0 && rename(s->tmp, s->path) != 0)
 		rc = dp_err_set(err, DP_E_IO, "store: cannot rename %s to %s: %s", s->tmp,
 				s->path, strerror(errno));
 	if (rc == 0)
-		fsync_parent(s->path);   /* best effort: the data itself is synced */
+		dp_fsync_parent(s->path);   /* best effort: the data itself is synced */
 	else
 		unlink(s->tmp);
 	store_free(s);

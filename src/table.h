@@ -17,6 +17,7 @@
 struct dp_table {
 	size_t n;                   /* rows */
 	int format_version;
+	int orient, exact, reference;   /* the scan's decoding options (root attributes) */
 	char **path;                /* raw bytes as stored, NUL-terminated */
 	uint64_t *size;
 	uint8_t (*sha256)[32];

@@ -137,6 +137,13 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 		goto out;
 	}
 	free(hashes);
+	{
+		int64_t v;
+
+		t->orient = dp_h5_read_attr_i64(file, "orient", &v) == 0 ? (int)v : 1;
+		t->exact = dp_h5_read_attr_i64(file, "exact", &v) == 0 ? (int)v : 0;
+		t->reference = dp_h5_read_attr_i64(file, "reference_pdq", &v) == 0 ? (int)v : 0;
+	}
 	for (size_t i = 0; i < sizeof(hashcols) / sizeof(hashcols[0]); i++)
 		if ((t->hashes & hashcols[i].kind) &&
 		    dp_h5_dataset_rows(file, hashcols[i].name) != (hssize_t)n) {

@@ -1,0 +1,752 @@
+/* src/cli_cluster.c - the cluster, query and export commands.
+ *
+ * Each loads the result file read-only (src/table_h5.c); cluster then adds
+ * /clusters/NAME atomically (src/clusters_h5.c). Output formats are
+ * documented in docs/FORMAT.md and docs/CLUSTER.md.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cluster.h"
+#include "clusters_h5.h"
+#include "doppel.h"
+#include "hash.h"
+#include "kernels.h"
+#include "pipeline.h"
+#include "status.h"
+#include "table.h"
+
+const char dp_cli_usage_cluster[] =
+	"usage: doppel cluster FILE.h5 [OPTIONS]\n"
+	"\n"
+	"Group the files of a scan result: exact duplicates (same SHA-256), copies of\n"
+	"one photograph (--level shot) or photos of one scene (--level scene), and\n"
+	"write the groups into FILE.h5 under /clusters/NAME (labels per file, group\n"
+	"sizes and keepers, the near pairs). The file is replaced atomically: an\n"
+	"interrupted run leaves it as it was; other clusterings in it are kept.\n"
+	"\n"
+	"options:\n"
+	"      --level shot|scene   shot: copies of one photo (default); scene: shot\n"
+	"                           groups of one camera taken within --scene-gap\n"
+	"      --hash NAME          pdq (default), phash, dhash or ahash\n"
+	"      --max-distance T     near pairs: Hamming distance <= T (default 31 for\n"
+	"                           pdq, 8 for the 64-bit hashes)\n"
+	"      --split-distance D   every shot group lies within D of its medoid\n"
+	"                           (default: T)\n"
+	"      --quality-min Q      PDQ quality below Q: not matched (default 50)\n"
+	"      --scene-gap S        largest capture-time gap inside a scene, seconds\n"
+	"                           (default 90)\n"
+	"      --name NAME          group name under /clusters (default: the level)\n"
+	"  -j, --threads N          threads for the pair search (default: all cores)\n"
+	"  -q, --quiet              no summary\n"
+	"\n"
+	"exit status: 0 ok, 1 missing, foreign or damaged file or cannot write it,\n"
+	"2 wrong arguments (unknown hash, hash not in the file).\n";
+
+const char dp_cli_usage_query[] =
+	"usage: doppel query FILE.h5 IMAGE|HEX... [OPTIONS]\n"
+	"\n"
+	"Hash each IMAGE as the scan did (or take a 64-digit PDQ / 16-digit 64-bit\n"
+	"hash in hex) and print every stored file within the distance, best first:\n"
+	"distance, row, path. Files whose hash is low-information are not listed.\n"
+	"\n"
+	"options:\n"
+	"      --max-distance D     default 31 (pdq), 8 (64-bit hashes)\n"
+	"      --hash NAME          pdq (default), phash, dhash or ahash\n"
+	"      --rotations          pdq: also match the 8 rotations/mirrors of IMAGE\n"
+	"      --quality-min Q      default 50\n"
+	"      --json               one JSON object per match and line\n"
+	"\n"
+	"exit status: 0 ok (matches or not), 1 missing or damaged file or an IMAGE\n"
+	"that cannot be hashed, 2 wrong arguments.\n";
+
+const char dp_cli_usage_export[] =
+	"usage: doppel export FILE.h5 (--csv DIR | --jsonl OUT|-) [--name NAME]\n"
+	"\n"
+	"Write the rows (path, size, SHA-256, status, format, size, capture data,\n"
+	"hashes in hex) and every clustering (or only NAME): labels, groups with\n"
+	"their keepers, near pairs. --csv writes DIR/files.csv, DIR/groups.csv and\n"
+	"DIR/pairs.csv; --jsonl one JSON object per line (\"type\": \"file\", \"group\"\n"
+	"or \"pair\"). Paths that are not UTF-8 keep their bytes in CSV; in JSON each\n"
+	"such byte is \\\\udcXX (Python's surrogateescape: os.fsencode() restores it).\n"
+	"\n"
+	"exit status: 0 ok, 1 missing or damaged file or cannot write, 2 wrong arguments.\n";
+
+enum {
+	O_LEVEL = 256, O_HASH, O_MAXD, O_SPLIT, O_QMIN, O_GAP, O_NAME, O_JSON, O_ROT, O_CSV,
+	O_JSONL,
+};
+
+static int parse_hash(const char *s, unsigned *kind)
+{
+	struct dp_err err;
+	unsigned k = 0;
+
+	if (dp_hash_parse_list(s, &k, &err) || (k & (k - 1)) || !k)
+		return -1;
+	*kind = k;
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- cluster ---------------------------------------------------------------- */
+
+static void print_cluster_summary(const struct dp_clusters *c, const struct dp_cluster_opts *o,
+				  const char *file, const char *name, double secs)
+{
+	size_t multi = 0, in_multi = 0, largest = 0;
+
+	for (size_t g = 0; g < c->ngroups; g++)
+		if (c->group_size[g] > 1) {
+			multi++;
+			in_multi += (size_t)c->group_size[g];
+			if ((size_t)c->group_size[g] > largest)
+				largest = (size_t)c->group_size[g];
+		}
+	fprintf(stderr,
+		"doppel: %zu rows: %zu matched on %s, %zu low-information (not matched), "
+		"%zu exact-duplicate groups (%zu files), %zu near pairs <= %d\n",
+		c->n, c->n_matched, dp_hash_kind_name(o->hash), c->n_low_info, c->n_exact_groups,
+		c->n_exact_files, c->pairs.n, o->max_distance);
+	fprintf(stderr, "doppel: %zu %s groups (%zu shot groups); %zu with more than one file "
+		"(%zu files, largest %zu) -> %s:/clusters/%s in %.2f s\n", c->ngroups,
+		dp_cluster_level_name(o->level), c->nshots, multi, in_multi, largest, file, name,
+		secs);
+}
+
+int dp_cli_cluster(int argc, char **argv, const char *command)
+{
+	static const struct option longopts[] = {
+		{ "level", required_argument, NULL, O_LEVEL },
+		{ "hash", required_argument, NULL, O_HASH },
+		{ "max-distance", required_argument, NULL, O_MAXD },
+		{ "split-distance", required_argument, NULL, O_SPLIT },
+		{ "quality-min", required_argument, NULL, O_QMIN },
+		{ "scene-gap", required_argument, NULL, O_GAP },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dp_cluster_opts o;
+	struct dp_clusters c;
+	struct dp_table t;
+	struct dp_err err;
+	const char *name = NULL;
+	int maxd = -1, split = -1, quiet = 0, ch, rc;
+	double t0 = now_s();
+	char *end;
+
+	dp_cluster_opts_default(&o);
+	dp_err_clear(&err);
+	while ((ch = getopt_long(argc, argv, "j:qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_LEVEL:
+			if (!strcmp(optarg, "shot"))
+				o.level = DP_LEVEL_SHOT;
+			else if (!strcmp(optarg, "scene"))
+				o.level = DP_LEVEL_SCENE;
+			else
+				return dp_cli_usage_error("cluster: --level is shot or scene, not '%s'", optarg);
+			break;
+		case O_HASH:
+			if (parse_hash(optarg, &o.hash))
+				return dp_cli_usage_error("cluster: --hash is one of pdq, phash, dhash, ahash, not '%s'", optarg);
+			break;
+		case O_MAXD:
+			if (dp_cli_parse_int(optarg, 0, 256, &maxd))
+				return dp_cli_usage_error("cluster: --max-distance wants 0..256, not '%s'", optarg);
+			break;
+		case O_SPLIT:
+			if (dp_cli_parse_int(optarg, 0, 256, &split))
+				return dp_cli_usage_error("cluster: --split-distance wants 0..256, not '%s'", optarg);
+			break;
+		case O_QMIN:
+			if (dp_cli_parse_int(optarg, 0, 101, &o.quality_min))
+				return dp_cli_usage_error("cluster: --quality-min wants 0..101, not '%s'", optarg);
+			break;
+		case O_GAP:
+			errno = 0;
+			o.scene_gap_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o.scene_gap_s >= 0) || o.scene_gap_s > 1e9)
+				return dp_cli_usage_error("cluster: --scene-gap wants seconds, not '%s'", optarg);
+			break;
+		case O_NAME:
+			if (!dp_cluster_name_ok(optarg))
+				return dp_cli_usage_error("cluster: --name wants 1-%d of A-Z a-z 0-9 _ . -, not '%s'", DP_CLUSTER_NAME_MAX, optarg);
+			name = optarg;
+			break;
+		case 'j':
+			if (dp_cli_parse_int(optarg, 1, 4096, &o.threads))
+				return dp_cli_usage_error("cluster: -j wants 1..4096, not '%s'", optarg);
+			break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(dp_cli_usage_cluster, stdout); return EXIT_OK;
+		default: return dp_cli_usage_error("cluster: see 'doppel help cluster'");
+		}
+	}
+	if (optind != argc - 1)
+		return dp_cli_usage_error("cluster: give exactly one result file (doppel cluster FILE.h5)");
+	o.max_distance = maxd >= 0 ? maxd : o.hash == DP_HASH_PDQ ? 31 : 8;
+	o.split_distance = split >= 0 ? split : o.max_distance;
+	if (o.hash != DP_HASH_PDQ && (o.max_distance > 64 || o.split_distance > 64))
+		return dp_cli_usage_error("cluster: 64-bit hashes: distances are 0..64");
+	if (!name)
+		name = dp_cluster_level_name(o.level);
+	rc = dp_table_load(argv[optind], "cluster", &t, &err);
+	if (rc)
+		return dp_cli_fail(&err);
+	rc = dp_cluster_run(&t, &o, dp_pipeline_pairs, &c, &err);
+	if (rc == 0) {
+		struct dp_clusters_meta m = { name, dp_cli_tool_version(), command, &o };
+
+		rc = dp_clusters_store(argv[optind], &c, &m, &err);
+		if (rc == 0 && !quiet)
+			print_cluster_summary(&c, &o, argv[optind], name, now_s() - t0);
+		dp_clusters_free(&c);
+	}
+	dp_table_free(&t);
+	return rc ? dp_cli_fail(&err) : EXIT_OK;
+}
+
+/* ---- JSON / CSV text -------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (0 when invalid). */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80 ||
+		    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/* A JSON string: escapes, and invalid UTF-8 bytes as \udcXX (surrogateescape). */
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (n == 0) {
+			fprintf(f, "\\udc%02x", *p++);
+		} else if (*p == '"' || *p == '\\') {
+			fprintf(f, "\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p++);
+		} else {
+			fwrite(p, 1, n, f);
+			p += n;
+		}
+	}
+	fputc('"', f);
+}
+
+/* A CSV field: quoted when it holds a comma, quote, CR or LF; bytes kept. */
+static void csv_str(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void hex_bytes(char *out, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	out[2 * n] = '\0';
+}
+
+/* ---- query ------------------------------------------------------------------ */
+
+struct match {
+	uint32_t row;
+	unsigned d;
+	int variant;
+};
+
+static int cmp_match(const void *a, const void *b)
+{
+	const struct match *x = a, *y = b;
+
+	if (x->d != y->d)
+		return x->d < y->d ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+static int parse_hex64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (strlen(s) != 16 || strspn(s, "0123456789abcdefABCDEF") != 16)
+		return -1;
+	*v = strtoull(s, &end, 16);
+	return 0;
+}
+
+/* The query codes of one argument: 1 code, or 8 with rotations (PDQ image). */
+static int query_codes(const char *arg, unsigned kind, int rotations, struct doppel_hasher *h,
+		       uint64_t codes[8][4], int *ncodes, int *quality, char *why, size_t whyn)
+{
+	struct doppel_hashes out;
+	struct dp_err err;
+
+	*quality = -1;
+	*ncodes = 1;
+	memset(codes, 0, 8 * 4 * sizeof(uint64_t));
+	if (kind == DP_HASH_PDQ && strlen(arg) == 64 &&
+	    dp_hash_pdq_from_hex(arg, (uint8_t *)codes[0], &err) == 0)
+		return 0;
+	if (kind != DP_HASH_PDQ && parse_hex64(arg, &codes[0][0]) == 0)
+		return 0;
+	if (kind == DP_HASH_PDQ && rotations) {
+		uint8_t v[DOPPEL_DIHEDRAL][DOPPEL_PDQ_BYTES];
+
+		if (doppel_pdq_dihedral_file(h, arg, v, quality, why, whyn) != 0)
+			return -1;
+		for (int k = 0; k < DOPPEL_DIHEDRAL; k++)
+			memcpy(codes[k], v[k], 32);
+		*ncodes = DOPPEL_DIHEDRAL;
+		return 0;
+	}
+	if (doppel_hash_file(h, arg, &out, why, whyn) != 0)
+		return -1;
+	if (kind == DP_HASH_PDQ) {
+		memcpy(codes[0], out.pdq, 32);
+		*quality = out.pdq_quality;
+	} else {
+		codes[0][0] = kind == DP_HASH_PHASH ? out.phash : kind == DP_HASH_DHASH ? out.dhash :
+			      out.ahash;
+	}
+	return 0;
+}
+
+static void print_match(const struct dp_table *t, const char *arg, const struct match *m,
+			int json)
+{
+	char sha[65];
+
+	if (!json) {
+		printf("%u\t%u\t", m->d, m->row);
+		fputs(t->path[m->row], stdout);
+		if (m->variant > 0)
+			printf("\t(%s)", doppel_dihedral_name(m->variant));
+		putchar('\n');
+		return;
+	}
+	hex_bytes(sha, t->sha256[m->row], 32);
+	fputs("{\"query\":", stdout);
+	json_str(stdout, arg);
+	printf(",\"distance\":%u,\"row\":%u,\"path\":", m->d, m->row);
+	json_str(stdout, t->path[m->row]);
+	printf(",\"sha256\":\"%s\",\"variant\":\"%s\"}\n", sha, doppel_dihedral_name(m->variant));
+}
+
+int dp_cli_query(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "max-distance", required_argument, NULL, O_MAXD },
+		{ "hash", required_argument, NULL, O_HASH },
+		{ "rotations", no_argument, NULL, O_ROT },
+		{ "quality-min", required_argument, NULL, O_QMIN },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned kind = DP_HASH_PDQ;
+	int maxd = -1, qmin = 50, json = 0, rotations = 0, ch, rc = EXIT_OK, nwords;
+	struct doppel_hasher *h = NULL;
+	struct match *best = NULL;
+	uint32_t *ids = NULL;
+	uint64_t *codes = NULL;
+	size_t nids = 0;
+	struct dp_table t;
+	struct dp_err err;
+
+	dp_err_clear(&err);
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_MAXD:
+			if (dp_cli_parse_int(optarg, 0, 256, &maxd))
+				return dp_cli_usage_error("query: --max-distance wants 0..256, not '%s'", optarg);
+			break;
+		case O_HASH:
+			if (parse_hash(optarg, &kind))
+				return dp_cli_usage_error("query: --hash is one of pdq, phash, dhash, ahash, not '%s'", optarg);
+			break;
+		case O_QMIN:
+			if (dp_cli_parse_int(optarg, 0, 101, &qmin))
+				return dp_cli_usage_error("query: --quality-min wants 0..101, not '%s'", optarg);
+			break;
+		case O_ROT: rotations = 1; break;
+		case O_JSON: json = 1; break;
+		case 'h': fputs(dp_cli_usage_query, stdout); return EXIT_OK;
+		default: return dp_cli_usage_error("query: see 'doppel help query'");
+		}
+	}
+	if (argc - optind < 2)
+		return dp_cli_usage_error("query: give a result file and one or more images or hashes");
+	if (rotations && kind != DP_HASH_PDQ)
+		return dp_cli_usage_error("query: --rotations needs --hash pdq");
+	if (maxd < 0)
+		maxd = kind == DP_HASH_PDQ ? 31 : 8;
+	if (kind != DP_HASH_PDQ && maxd > 64)
+		return dp_cli_usage_error("query: 64-bit hashes: distances are 0..64");
+	if (dp_table_load(argv[optind], "query", &t, &err))
+		return dp_cli_fail(&err);
+	if (!(t.hashes & kind)) {
+		dp_err_set(&err, DP_E_ARG, "query: %s has no %s hashes", argv[optind],
+			   dp_hash_kind_name(kind));
+		dp_table_free(&t);
+		return dp_cli_fail(&err);
+	}
+	codes = dp_table_codes(&t, kind, &nwords);
+	ids = malloc((t.n ? t.n : 1) * sizeof(uint32_t));
+	best = malloc((t.n ? t.n : 1) * sizeof(*best));
+	h = doppel_hasher_new(kind, (t.orient ? 0 : DOPPEL_NO_ORIENT) |
+				    (t.exact ? DOPPEL_EXACT : 0) |
+				    (t.reference ? DOPPEL_REFERENCE_PDQ : 0));
+	if (!codes || !ids || !best || !h) {
+		fprintf(stderr, "doppel: out of memory\n");
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	/* The stored rows that take part in matching, as in cluster. */
+	for (uint32_t i = 0; i < t.n; i++) {
+		const uint64_t *c = codes + (size_t)i * nwords;
+
+		if (t.status[i] != DP_ST_OK)
+			continue;
+		if (kind == DP_HASH_PDQ ? t.pdq_quality[i] < qmin : (c[0] == 0 || c[0] == UINT64_MAX))
+			continue;
+		ids[nids++] = i;
+	}
+	for (int a = optind + 1; a < argc; a++) {
+		uint64_t q[8][4];
+		int nq, quality;
+		char why[512];
+		struct dp_pairs hits = { 0 };
+		size_t nb = 0;
+
+		if (query_codes(argv[a], kind, rotations, h, q, &nq, &quality, why, sizeof(why))) {
+			fprintf(stderr, "doppel: query: %s: %s\n", argv[a], why);
+			rc = EXIT_FAIL;
+			continue;
+		}
+		if (quality >= 0 && quality < qmin)
+			fprintf(stderr, "doppel: query: %s: PDQ quality %d is under %d: matches are "
+				"not meaningful\n", argv[a], quality, qmin);
+		for (int v = 0; v < nq; v++)
+			if (dp_brute_query(codes, nwords, ids, nids, q[v], (uint32_t)v, maxd, &hits)) {
+				fprintf(stderr, "doppel: out of memory\n");
+				rc = EXIT_FAIL;
+				break;
+			}
+		/* Best variant per row. */
+		for (size_t k = 0; k < hits.n; k++) {
+			size_t m;
+
+			for (m = 0; m < nb && best[m].row != hits.v[k].j; m++)
+				;
+			if (m == nb)
+				best[nb++] = (struct match){ hits.v[k].j, hits.v[k].d, (int)hits.v[k].i };
+			else if (hits.v[k].d < best[m].d)
+				best[m] = (struct match){ hits.v[k].j, hits.v[k].d, (int)hits.v[k].i };
+		}
+		qsort(best, nb, sizeof(*best), cmp_match);
+		if (!json)
+			printf("# %s: %zu within %d\n", argv[a], nb, maxd);
+		for (size_t m = 0; m < nb; m++)
+			print_match(&t, argv[a], &best[m], json);
+		dp_pairs_free(&hits);
+	}
+out:
+	doppel_hasher_free(h);
+	free(best);
+	free(ids);
+	free(codes);
+	dp_table_free(&t);
+	return rc;
+}
+
+/* ---- export ------------------------------------------------------------------ */
+
+struct export {
+	const struct dp_table *t;
+	struct dp_clusters_read *cl;
+	size_t ncl;
+};
+
+static void file_hashes(const struct dp_table *t, size_t i, char pdq[65], char ph[17],
+			char dh[17], char ah[17])
+{
+	pdq[0] = ph[0] = dh[0] = ah[0] = '\0';
+	if (t->status[i] != DP_ST_OK)
+		return;
+	if (t->pdq)
+		hex_bytes(pdq, t->pdq[i], 32);
+	if (t->phash)
+		sprintf(ph, "%016llx", (unsigned long long)t->phash[i]);
+	if (t->dhash)
+		sprintf(dh, "%016llx", (unsigned long long)t->dhash[i]);
+	if (t->ahash)
+		sprintf(ah, "%016llx", (unsigned long long)t->ahash[i]);
+}
+
+static int export_csv(const struct export *e, const char *dir)
+{
+	const struct dp_table *t = e->t;
+	char *p1 = NULL, *p2 = NULL, *p3 = NULL;
+	FILE *f = NULL, *g = NULL, *pf = NULL;
+	int ok = 0;
+
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "doppel: export: cannot create %s: %s\n", dir, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (asprintf(&p1, "%s/files.csv", dir) < 0 || asprintf(&p2, "%s/groups.csv", dir) < 0 ||
+	    asprintf(&p3, "%s/pairs.csv", dir) < 0)
+		goto out;
+	f = fopen(p1, "w");
+	g = fopen(p2, "w");
+	pf = fopen(p3, "w");
+	if (!f || !g || !pf) {
+		fprintf(stderr, "doppel: export: cannot write in %s: %s\n", dir, strerror(errno));
+		goto out;
+	}
+	fputs("row,path,size,sha256,status,format,width,height,capture_time,camera_make,"
+	      "camera_model,camera_serial,pdq,pdq_quality,phash,dhash,ahash", f);
+	for (size_t k = 0; k < e->ncl; k++)
+		fprintf(f, ",%s.label,%s.shot,%s.exact,%s.keeper,%s.keeper_distance",
+			e->cl[k].name, e->cl[k].name, e->cl[k].name, e->cl[k].name, e->cl[k].name);
+	fputc('\n', f);
+	for (size_t i = 0; i < t->n; i++) {
+		char sha[65], pdq[65], ph[17], dh[17], ah[17];
+
+		hex_bytes(sha, t->sha256[i], 32);
+		file_hashes(t, i, pdq, ph, dh, ah);
+		fprintf(f, "%zu,", i);
+		csv_str(f, t->path[i]);
+		fprintf(f, ",%llu,%s,%s,", (unsigned long long)t->size[i], sha,
+			dp_file_status_name(t->status[i]));
+		csv_str(f, t->format[i]);
+		fprintf(f, ",%u,%u,", t->width[i], t->height[i]);
+		csv_str(f, t->capture_time[i]);
+		fputc(',', f);
+		csv_str(f, t->camera_make[i]);
+		fputc(',', f);
+		csv_str(f, t->camera_model[i]);
+		fputc(',', f);
+		csv_str(f, t->camera_serial[i]);
+		fprintf(f, ",%s,", pdq);
+		if (pdq[0])
+			fprintf(f, "%u", t->pdq_quality[i]);
+		fprintf(f, ",%s,%s,%s", ph, dh, ah);
+		for (size_t k = 0; k < e->ncl; k++) {
+			const struct dp_clusters *c = &e->cl[k].c;
+
+			fprintf(f, ",%lld,%lld,%lld,%d,%d", (long long)c->label[i], (long long)c->shot[i],
+				(long long)c->exact[i], (c->flags[i] & DP_CF_KEEPER) ? 1 : 0,
+				c->keeper_distance[i]);
+		}
+		fputc('\n', f);
+	}
+	fputs("clustering,level,label,size,keeper_row,keeper_path\n", g);
+	fputs("clustering,i,j,distance,path_i,path_j\n", pf);
+	for (size_t k = 0; k < e->ncl; k++) {
+		const struct dp_clusters *c = &e->cl[k].c;
+
+		for (size_t l = 0; l < c->ngroups; l++) {
+			fprintf(g, "%s,%s,%zu,%lld,%lld,", e->cl[k].name, e->cl[k].level, l,
+				(long long)c->group_size[l], (long long)c->group_keeper[l]);
+			csv_str(g, t->path[c->group_keeper[l]]);
+			fputc('\n', g);
+		}
+		for (size_t p = 0; p < c->pairs.n; p++) {
+			fprintf(pf, "%s,%u,%u,%u,", e->cl[k].name, c->pairs.v[p].i, c->pairs.v[p].j,
+				c->pairs.v[p].d);
+			csv_str(pf, t->path[c->pairs.v[p].i]);
+			fputc(',', pf);
+			csv_str(pf, t->path[c->pairs.v[p].j]);
+			fputc('\n', pf);
+		}
+	}
+	ok = 1;
+out:
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (g && fclose(g) != 0)
+		ok = 0;
+	if (pf && fclose(pf) != 0)
+		ok = 0;
+	free(p1);
+	free(p2);
+	free(p3);
+	return ok ? EXIT_OK : EXIT_FAIL;
+}
+
+static int export_jsonl(const struct export *e, const char *out)
+{
+	const struct dp_table *t = e->t;
+	FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
+
+	if (!f) {
+		fprintf(stderr, "doppel: export: cannot write %s: %s\n", out, strerror(errno));
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		char sha[65], pdq[65], ph[17], dh[17], ah[17];
+
+		hex_bytes(sha, t->sha256[i], 32);
+		file_hashes(t, i, pdq, ph, dh, ah);
+		fprintf(f, "{\"type\":\"file\",\"row\":%zu,\"path\":", i);
+		json_str(f, t->path[i]);
+		fprintf(f, ",\"size\":%llu,\"sha256\":\"%s\",\"status\":\"%s\",\"format\":",
+			(unsigned long long)t->size[i], sha, dp_file_status_name(t->status[i]));
+		json_str(f, t->format[i]);
+		fprintf(f, ",\"width\":%u,\"height\":%u,\"capture_time\":", t->width[i], t->height[i]);
+		json_str(f, t->capture_time[i]);
+		fputs(",\"camera_make\":", f);
+		json_str(f, t->camera_make[i]);
+		fputs(",\"camera_model\":", f);
+		json_str(f, t->camera_model[i]);
+		fputs(",\"camera_serial\":", f);
+		json_str(f, t->camera_serial[i]);
+		if (pdq[0])
+			fprintf(f, ",\"pdq\":\"%s\",\"pdq_quality\":%u", pdq, t->pdq_quality[i]);
+		if (ph[0])
+			fprintf(f, ",\"phash\":\"%s\"", ph);
+		if (dh[0])
+			fprintf(f, ",\"dhash\":\"%s\"", dh);
+		if (ah[0])
+			fprintf(f, ",\"ahash\":\"%s\"", ah);
+		fputs(",\"clusters\":{", f);
+		for (size_t k = 0; k < e->ncl; k++) {
+			const struct dp_clusters *c = &e->cl[k].c;
+
+			fprintf(f, "%s\"%s\":{\"label\":%lld,\"shot\":%lld,\"exact\":%lld,\"keeper\":%s,"
+				"\"keeper_distance\":%d}", k ? "," : "", e->cl[k].name,
+				(long long)c->label[i], (long long)c->shot[i], (long long)c->exact[i],
+				(c->flags[i] & DP_CF_KEEPER) ? "true" : "false", c->keeper_distance[i]);
+		}
+		fputs("}}\n", f);
+	}
+	for (size_t k = 0; k < e->ncl; k++) {
+		const struct dp_clusters *c = &e->cl[k].c;
+
+		for (size_t l = 0; l < c->ngroups; l++) {
+			fprintf(f, "{\"type\":\"group\",\"clustering\":\"%s\",\"level\":\"%s\",\"label\":%zu,"
+				"\"size\":%lld,\"keeper\":%lld,\"keeper_path\":", e->cl[k].name,
+				e->cl[k].level, l, (long long)c->group_size[l],
+				(long long)c->group_keeper[l]);
+			json_str(f, t->path[c->group_keeper[l]]);
+			fputs("}\n", f);
+		}
+		for (size_t p = 0; p < c->pairs.n; p++)
+			fprintf(f, "{\"type\":\"pair\",\"clustering\":\"%s\",\"i\":%u,\"j\":%u,"
+				"\"distance\":%u}\n", e->cl[k].name, c->pairs.v[p].i, c->pairs.v[p].j,
+				c->pairs.v[p].d);
+	}
+	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0) {
+		fprintf(stderr, "doppel: export: cannot write %s: %s\n", out, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+int dp_cli_export(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "csv", required_argument, NULL, O_CSV },
+		{ "jsonl", required_argument, NULL, O_JSONL },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *csv = NULL, *jsonl = NULL, *name = NULL;
+	struct export e = { 0 };
+	struct dp_table t;
+	struct dp_err err;
+	char **names = NULL;
+	size_t nnames = 0;
+	int ch, rc = EXIT_OK;
+
+	dp_err_clear(&err);
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_CSV: csv = optarg; break;
+		case O_JSONL: jsonl = optarg; break;
+		case O_NAME: name = optarg; break;
+		case 'h': fputs(dp_cli_usage_export, stdout); return EXIT_OK;
+		default: return dp_cli_usage_error("export: see 'doppel help export'");
+		}
+	}
+	if (optind != argc - 1 || (!csv == !jsonl))
+		return dp_cli_usage_error("export: give one result file and one of --csv DIR or --jsonl OUT");
+	if (dp_table_load(argv[optind], "export", &t, &err))
+		return dp_cli_fail(&err);
+	if (name) {
+		names = malloc(sizeof(char *));
+		if (names && (names[0] = strdup(name)))
+			nnames = 1;
+	} else if (dp_clusters_names(argv[optind], &names, &nnames, &err)) {
+		dp_table_free(&t);
+		return dp_cli_fail(&err);
+	}
+	e.t = &t;
+	e.cl = calloc(nnames ? nnames : 1, sizeof(*e.cl));
+	for (size_t k = 0; e.cl && k < nnames && rc == EXIT_OK; k++, e.ncl++)
+		if (dp_clusters_load(argv[optind], names[k], t.n, &e.cl[k], &err))
+			rc = dp_cli_fail(&err);
+	if (!e.cl)
+		rc = EXIT_FAIL;
+	if (rc == EXIT_OK)
+		rc = csv ? export_csv(&e, csv) : export_jsonl(&e, jsonl);
+	for (size_t k = 0; k < e.ncl; k++)
+		dp_clusters_free(&e.cl[k].c);
+	for (size_t k = 0; k < nnames; k++)
+		free(names[k]);
+	free(names);
+	free(e.cl);
+	dp_table_free(&t);
+	return rc;
+}

@@ -1,0 +1,613 @@
+/* src/cluster.c - exact, shot and scene groups from a loaded result table (see cluster.h).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE   /* qsort_r */
+#include "cluster.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "kernels.h"
+#include "status.h"
+
+void dp_cluster_opts_default(struct dp_cluster_opts *o)
+{
+	o->hash = DP_HASH_PDQ;
+	o->level = DP_LEVEL_SHOT;
+	o->max_distance = 31;
+	o->split_distance = 31;
+	o->quality_min = 50;
+	o->scene_gap_s = 90.0;
+	o->threads = 0;
+}
+
+const char *dp_cluster_level_name(int level)
+{
+	return level == DP_LEVEL_SCENE ? "scene" : "shot";
+}
+
+void dp_clusters_free(struct dp_clusters *c)
+{
+	if (!c)
+		return;
+	free(c->label);
+	free(c->shot);
+	free(c->exact);
+	free(c->flags);
+	free(c->keeper_distance);
+	free(c->group_size);
+	free(c->group_keeper);
+	dp_pairs_free(&c->pairs);
+	memset(c, 0, sizeof(*c));
+}
+
+uint64_t *dp_table_codes(const struct dp_table *t, unsigned kind, int *nwords)
+{
+	const uint64_t *src = kind == DP_HASH_PHASH ? t->phash : kind == DP_HASH_DHASH ? t->dhash :
+			      kind == DP_HASH_AHASH ? t->ahash : NULL;
+	uint64_t *out;
+
+	*nwords = kind == DP_HASH_PDQ ? 4 : 1;
+	if ((kind == DP_HASH_PDQ && !t->pdq) || (kind != DP_HASH_PDQ && !src))
+		return NULL;
+	out = malloc((t->n ? t->n : 1) * (size_t)*nwords * sizeof(uint64_t));
+	if (!out)
+		return NULL;
+	if (kind == DP_HASH_PDQ)
+		memcpy(out, t->pdq, t->n * 32);
+	else
+		memcpy(out, src, t->n * 8);
+	return out;
+}
+
+/* ---- union-find ----------------------------------------------------------- */
+
+static uint32_t uf_find(uint32_t *parent, uint32_t x)
+{
+	while (parent[x] != x) {
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
+/* Union keeping the smaller row as the root (roots are then group minima). */
+static void uf_union(uint32_t *parent, uint32_t a, uint32_t b)
+{
+	a = uf_find(parent, a);
+	b = uf_find(parent, b);
+	if (a < b)
+		parent[b] = a;
+	else if (b < a)
+		parent[a] = b;
+}
+
+/* ---- context -------------------------------------------------------------- */
+
+struct ctx {
+	const struct dp_table *t;
+	const struct dp_cluster_opts *o;
+	struct dp_clusters *c;
+	uint64_t *codes;
+	int nwords;
+	uint32_t *parent;       /* exact groups, then shot groups (row -> root) */
+	uint32_t *ids;          /* representatives (matching set), ascending */
+	size_t nids;
+	uint32_t *adj_off, *adj;   /* near pairs as adjacency lists over rows (CSR) */
+};
+
+static unsigned distance(const struct ctx *x, uint32_t a, uint32_t b)
+{
+	const uint64_t *p = x->codes + (size_t)a * x->nwords, *q = x->codes + (size_t)b * x->nwords;
+	unsigned d = 0;
+
+	for (int w = 0; w < x->nwords; w++)
+		d += dp_hamming64(p[w], q[w]);
+	return d;
+}
+
+static int cmp_sha_row(const void *a, const void *b, void *t)
+{
+	const struct dp_table *tb = t;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = memcmp(tb->sha256[x], tb->sha256[y], 32);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+static int informative(const struct ctx *x, uint32_t row)
+{
+	const uint64_t *c = x->codes + (size_t)row * x->nwords;
+
+	if (x->o->hash == DP_HASH_PDQ)
+		return x->t->pdq_quality[row] >= x->o->quality_min;
+	return c[0] != 0 && c[0] != UINT64_MAX;
+}
+
+/* Exact groups (same SHA-256 among rows that were read), representatives. */
+static int exact_groups(struct ctx *x)
+{
+	const struct dp_table *t = x->t;
+	static const uint8_t zero[32];
+	uint32_t *order = malloc((t->n ? t->n : 1) * sizeof(uint32_t));
+	size_t m = 0;
+
+	if (!order)
+		return DP_E_NOMEM;
+	for (uint32_t i = 0; i < t->n; i++) {
+		x->parent[i] = i;
+		if (memcmp(t->sha256[i], zero, 32))
+			order[m++] = i;
+	}
+	qsort_r(order, m, sizeof(uint32_t), cmp_sha_row, (void *)t);
+	for (size_t k = 1; k < m; k++)
+		if (!memcmp(t->sha256[order[k]], t->sha256[order[k - 1]], 32))
+			uf_union(x->parent, order[k - 1], order[k]);
+	free(order);
+	for (uint32_t i = 0; i < t->n; i++) {
+		uint32_t r = uf_find(x->parent, i);
+
+		x->c->exact[i] = memcmp(t->sha256[i], zero, 32) ? (int64_t)r : -1;
+		if (t->status[i] != DP_ST_OK) {
+			x->c->flags[i] |= DP_CF_NOT_IMAGE;
+			continue;
+		}
+		if (!informative(x, i)) {
+			x->c->flags[i] |= DP_CF_LOW_INFO;
+			x->c->n_low_info++;
+			continue;
+		}
+		x->c->n_matched++;
+		if (r == i || t->status[r] != DP_ST_OK)
+			x->ids[x->nids++] = i;   /* first readable member of its exact group */
+	}
+	return 0;
+}
+
+/* Renumber exact labels 0.. by first row; count groups and their files. */
+static void number_exact(struct dp_clusters *c)
+{
+	int64_t *map = calloc(c->n ? c->n : 1, sizeof(int64_t));
+	int64_t *cnt = calloc(c->n ? c->n : 1, sizeof(int64_t));
+	int64_t next = 0;
+
+	if (!map || !cnt)
+		goto out;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->exact[i] >= 0)
+			cnt[c->exact[i]]++;
+	c->n_exact_files = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		int64_t r = c->exact[i];
+
+		if (r < 0)
+			continue;
+		if ((size_t)r == i) {
+			map[r] = next++;
+			if (cnt[r] > 1) {
+				c->n_exact_groups++;
+				c->n_exact_files += (size_t)cnt[r];
+			}
+		}
+		c->exact[i] = map[r];
+	}
+out:
+	free(map);
+	free(cnt);
+}
+
+/* Near pairs as adjacency lists over rows. */
+static int build_adjacency(struct ctx *x)
+{
+	const struct dp_pairs *p = &x->c->pairs;
+	size_t n = x->t->n;
+
+	x->adj_off = calloc(n + 1, sizeof(uint32_t));
+	x->adj = malloc((2 * p->n + 1) * sizeof(uint32_t));
+	if (!x->adj_off || !x->adj)
+		return DP_E_NOMEM;
+	for (size_t k = 0; k < p->n; k++) {
+		x->adj_off[p->v[k].i + 1]++;
+		x->adj_off[p->v[k].j + 1]++;
+	}
+	for (size_t i = 0; i < n; i++)
+		x->adj_off[i + 1] += x->adj_off[i];
+	{
+		uint32_t *fill = malloc((n + 1) * sizeof(uint32_t));
+
+		if (!fill)
+			return DP_E_NOMEM;
+		memcpy(fill, x->adj_off, (n + 1) * sizeof(uint32_t));
+		for (size_t k = 0; k < p->n; k++) {
+			x->adj[fill[p->v[k].i]++] = p->v[k].j;
+			x->adj[fill[p->v[k].j]++] = p->v[k].i;
+		}
+		free(fill);
+	}
+	return 0;
+}
+
+/*
+ * Split one component (rows in comp, ascending) until every group lies
+ * within split_distance of its medoid; groups are recorded by uniting
+ * their rows in x->parent (reset to singletons for these rows first).
+ * mark: scratch over rows (0 = not in the current set).
+ */
+static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mark,
+			   uint32_t *stack)
+{
+	size_t lo = 0;
+
+	/* comp[lo..k) is the set still to split; it is processed as components. */
+	while (lo < k) {
+		size_t n = k - lo, best = 0, top = 0, ncomp = 0;
+		uint32_t *set = comp + lo;
+		unsigned long long best_sum = ~0ull;
+
+		/* Take the component of set[0] within the set (BFS over near pairs). */
+		for (size_t i = 0; i < n; i++)
+			mark[set[i]] = 1;
+		stack[top++] = set[0];
+		mark[set[0]] = 2;
+		while (top) {
+			uint32_t v = stack[--top];
+
+			for (uint32_t e = x->adj_off[v]; e < x->adj_off[v + 1]; e++)
+				if (mark[x->adj[e]] == 1) {
+					mark[x->adj[e]] = 2;
+					stack[top++] = x->adj[e];
+				}
+		}
+		/* Move that component to the front of set, in row order. */
+		for (size_t i = 0; i < n; i++)
+			if (mark[set[i]] == 2) {
+				uint32_t v = set[i];
+
+				memmove(set + ncomp + 1, set + ncomp, (i - ncomp) * sizeof(uint32_t));
+				set[ncomp++] = v;
+			}
+		for (size_t i = 0; i < n; i++)
+			mark[set[i]] = 0;
+		/* Medoid: least total distance to the component's members. */
+		for (size_t i = 0; i < ncomp && ncomp > 2; i++) {
+			unsigned long long sum = 0;
+
+			for (size_t j = 0; j < ncomp; j++)
+				sum += distance(x, set[i], set[j]);
+			if (sum < best_sum) {
+				best_sum = sum;
+				best = i;
+			}
+		}
+		/* The medoid's group: members within split_distance of it. */
+		{
+			uint32_t med = set[best];
+			size_t g = 0;
+
+			for (size_t i = 0; i < ncomp; i++)
+				if (distance(x, med, set[i]) <= (unsigned)x->o->split_distance) {
+					uint32_t v = set[i];
+
+					uf_union(x->parent, med, v);
+					memmove(set + g + 1, set + g, (i - g) * sizeof(uint32_t));
+					set[g++] = v;
+				}
+			if (g < ncomp)
+				x->c->n_merged_splits++;
+			lo += g;   /* the rest of the component and of the set go round again */
+		}
+	}
+	return 0;
+}
+
+/* Shot groups: components of the near pairs, split around medoids. */
+static int shot_groups(struct ctx *x)
+{
+	size_t n = x->t->n;
+	uint32_t *comp_parent = malloc((n ? n : 1) * sizeof(uint32_t));
+	uint32_t *order = malloc((x->nids ? x->nids : 1) * sizeof(uint32_t));
+	uint32_t *stack = malloc((x->nids ? x->nids : 1) * sizeof(uint32_t));
+	uint8_t *mark = calloc(n ? n : 1, 1);
+	int rc = DP_E_NOMEM;
+
+	if (!comp_parent || !order || !stack || !mark)
+		goto out;
+	if ((rc = build_adjacency(x)) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		comp_parent[i] = (uint32_t)i;
+	for (size_t k = 0; k < x->c->pairs.n; k++)
+		uf_union(comp_parent, x->c->pairs.v[k].i, x->c->pairs.v[k].j);
+	/* Representatives grouped by component (stable: ascending rows inside). */
+	{
+		size_t m = 0;
+		uint32_t *cnt = calloc(n + 1, sizeof(uint32_t));
+
+		if (!cnt) {
+			rc = DP_E_NOMEM;
+			goto out;
+		}
+		for (size_t k = 0; k < x->nids; k++)
+			cnt[uf_find(comp_parent, x->ids[k]) + 1]++;
+		for (size_t i = 0; i < n; i++)
+			cnt[i + 1] += cnt[i];
+		for (size_t k = 0; k < x->nids; k++)
+			order[cnt[uf_find(comp_parent, x->ids[k])]++] = x->ids[k];
+		free(cnt);
+		/* Each component is a run of equal roots in order. */
+		while (m < x->nids) {
+			uint32_t root = uf_find(comp_parent, order[m]);
+			size_t e = m + 1;
+
+			while (e < x->nids && uf_find(comp_parent, order[e]) == root)
+				e++;
+			if (e - m > 1 && (rc = split_component(x, order + m, e - m, mark, stack)))
+				goto out;
+			m = e;
+		}
+	}
+	rc = 0;
+out:
+	free(comp_parent);
+	free(order);
+	free(stack);
+	free(mark);
+	return rc;
+}
+
+/* ---- scenes --------------------------------------------------------------- */
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Hinnant's algorithm). */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.ff][+HH:MM]" as the camera clock's seconds (the
+ * offset is ignored: one camera's times are compared with each other only).
+ * Returns 0, or -1 when empty or malformed. */
+static int parse_time(const char *s, double *out)
+{
+	int y, mo, d, h, mi, n = 0;
+	double sec;
+
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &sec, &n) < 6 ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec < 0 || sec >= 61)
+		return -1;
+	*out = (double)days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400.0 + h * 3600.0 +
+	       mi * 60.0 + sec;
+	return 0;
+}
+
+struct shot_meta {
+	uint32_t root;          /* shot group (root row) */
+	uint32_t row;           /* the row whose metadata it carries */
+	double time;
+};
+
+static const char *camera_key(const struct dp_table *t, uint32_t r, char *buf, size_t n)
+{
+	if (t->camera_serial[r][0])
+		snprintf(buf, n, "S\x1f%s\x1f%s\x1f%s", t->camera_make[r], t->camera_model[r],
+			 t->camera_serial[r]);
+	else
+		snprintf(buf, n, "M\x1f%s\x1f%s", t->camera_make[r], t->camera_model[r]);
+	return buf;
+}
+
+static const struct dp_table *sort_table;
+
+static int cmp_meta(const void *a, const void *b)
+{
+	const struct shot_meta *x = a, *y = b;
+	char ka[512], kb[512];
+	int c = strcmp(camera_key(sort_table, x->row, ka, sizeof(ka)),
+		       camera_key(sort_table, y->row, kb, sizeof(kb)));
+
+	if (c)
+		return c;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return (x->root > y->root) - (x->root < y->root);
+}
+
+/* Scenes: shot groups of one camera whose capture times follow each other
+ * within scene_gap_s. scene_parent starts as a copy of the shot roots. */
+static int scene_groups(struct ctx *x, uint32_t *scene_parent)
+{
+	const struct dp_table *t = x->t;
+	size_t n = t->n, m = 0;
+	struct shot_meta *meta = malloc((n ? n : 1) * sizeof(*meta));
+	uint8_t *seen = calloc(n ? n : 1, 1);
+	int rc = DP_E_NOMEM;
+
+	if (!meta || !seen)
+		goto out;
+	/* Each shot group's metadata: its first row with a capture time. */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t root;
+		double tm;
+
+		if (x->c->shot[i] < 0)
+			continue;
+		root = uf_find(x->parent, i);
+		if (seen[root] || parse_time(t->capture_time[i], &tm))
+			continue;
+		seen[root] = 1;
+		meta[m++] = (struct shot_meta){ root, i, tm };
+	}
+	sort_table = t;
+	qsort(meta, m, sizeof(*meta), cmp_meta);
+	for (size_t k = 1; k < m; k++) {
+		char ka[512], kb[512];
+
+		if (!strcmp(camera_key(t, meta[k].row, ka, sizeof(ka)),
+			    camera_key(t, meta[k - 1].row, kb, sizeof(kb))) &&
+		    meta[k].time - meta[k - 1].time <= x->o->scene_gap_s)
+			uf_union(scene_parent, meta[k - 1].root, meta[k].root);
+	}
+	rc = 0;
+out:
+	free(meta);
+	free(seen);
+	return rc;
+}
+
+/* ---- labels, keepers ------------------------------------------------------ */
+
+static int better_keeper(const struct dp_table *t, uint32_t a, uint32_t b)
+{
+	uint64_t pa = (uint64_t)t->width[a] * t->height[a], pb = (uint64_t)t->width[b] * t->height[b];
+
+	if (pa != pb)
+		return pa > pb;
+	if (t->size[a] != t->size[b])
+		return t->size[a] > t->size[b];
+	return a < b;
+}
+
+/* Labels 0.. by first row from a parent forest over image rows. */
+static int assign_labels(struct ctx *x, uint32_t *parent, int64_t *label, size_t *ngroups)
+{
+	size_t n = x->t->n;
+	int64_t *map = malloc((n ? n : 1) * sizeof(int64_t));
+	int64_t next = 0;
+
+	if (!map)
+		return DP_E_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		map[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t r;
+
+		if (x->c->flags[i] & DP_CF_NOT_IMAGE) {
+			label[i] = -1;
+			continue;
+		}
+		r = uf_find(parent, (uint32_t)i);
+		if (map[r] < 0)
+			map[r] = next++;
+		label[i] = map[r];
+	}
+	free(map);
+	*ngroups = (size_t)next;
+	return 0;
+}
+
+static int keepers(struct ctx *x)
+{
+	struct dp_clusters *c = x->c;
+	const struct dp_table *t = x->t;
+
+	c->group_size = calloc(c->ngroups ? c->ngroups : 1, sizeof(int64_t));
+	c->group_keeper = malloc((c->ngroups ? c->ngroups : 1) * sizeof(int64_t));
+	if (!c->group_size || !c->group_keeper)
+		return DP_E_NOMEM;
+	for (size_t g = 0; g < c->ngroups; g++)
+		c->group_keeper[g] = -1;
+	for (uint32_t i = 0; i < c->n; i++) {
+		int64_t g = c->label[i];
+
+		if (g < 0)
+			continue;
+		c->group_size[g]++;
+		if (c->group_keeper[g] < 0 || better_keeper(t, i, (uint32_t)c->group_keeper[g]))
+			c->group_keeper[g] = i;
+	}
+	for (uint32_t i = 0; i < c->n; i++) {
+		int64_t g = c->label[i];
+
+		c->keeper_distance[i] = -1;
+		if (g < 0)
+			continue;
+		c->keeper_distance[i] = (int16_t)distance(x, i, (uint32_t)c->group_keeper[g]);
+		if (c->group_keeper[g] == (int64_t)i)
+			c->flags[i] |= DP_CF_KEEPER;
+	}
+	return 0;
+}
+
+int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
+		   dp_pair_search_fn search, struct dp_clusters *c, struct dp_err *err)
+{
+	struct ctx x = { .t = t, .o = o, .c = c };
+	uint32_t *scene_parent = NULL;
+	struct dp_mih *ix = NULL;
+	size_t n = t->n;
+	int rc = DP_E_NOMEM;
+
+	memset(c, 0, sizeof(*c));
+	if (!(t->hashes & o->hash))
+		return dp_err_set(err, DP_E_ARG, "cluster: the file has no %s hashes (it has: %s)",
+				  dp_hash_kind_name(o->hash), t->hashes ? "" : "none");
+	if (o->max_distance < 0 || o->max_distance > (o->hash == DP_HASH_PDQ ? 256 : 64))
+		return dp_err_set(err, DP_E_ARG, "cluster: distance %d out of range", o->max_distance);
+	if (n > UINT32_MAX - 1)
+		return dp_err_set(err, DP_E_ARG, "cluster: %zu rows: too many", n);
+	c->n = n;
+	c->label = malloc((n ? n : 1) * sizeof(int64_t));
+	c->shot = malloc((n ? n : 1) * sizeof(int64_t));
+	c->exact = malloc((n ? n : 1) * sizeof(int64_t));
+	c->flags = calloc(n ? n : 1, 1);
+	c->keeper_distance = malloc((n ? n : 1) * sizeof(int16_t));
+	x.parent = malloc((n ? n : 1) * sizeof(uint32_t));
+	x.ids = malloc((n ? n : 1) * sizeof(uint32_t));
+	x.codes = dp_table_codes(t, o->hash, &x.nwords);
+	if (!c->label || !c->shot || !c->exact || !c->flags || !c->keeper_distance || !x.parent ||
+	    !x.ids || !x.codes)
+		goto fail;
+	if ((rc = exact_groups(&x)) != 0)
+		goto fail;
+	ix = dp_mih_new(x.codes, x.nwords, x.ids, x.nids, o->max_distance, err);
+	if (!ix) {
+		rc = err ? err->code : DP_E_NOMEM;
+		goto out;
+	}
+	if ((rc = search(ix, o->threads, &c->pairs, err)) != 0)
+		goto out;
+	if ((rc = shot_groups(&x)) != 0 ||
+	    (rc = assign_labels(&x, x.parent, c->shot, &c->nshots)) != 0)
+		goto fail;
+	if (o->level == DP_LEVEL_SCENE) {
+		scene_parent = malloc((n ? n : 1) * sizeof(uint32_t));
+		if (!scene_parent)
+			goto fail;
+		for (size_t i = 0; i < n; i++)
+			scene_parent[i] = uf_find(x.parent, (uint32_t)i);
+		if ((rc = scene_groups(&x, scene_parent)) != 0 ||
+		    (rc = assign_labels(&x, scene_parent, c->label, &c->ngroups)) != 0)
+			goto fail;
+	} else {
+		memcpy(c->label, c->shot, n * sizeof(int64_t));
+		c->ngroups = c->nshots;
+	}
+	if ((rc = keepers(&x)) != 0)
+		goto fail;
+	number_exact(c);
+	rc = 0;
+	goto out;
+fail:
+	rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for %zu rows", n);
+out:
+	dp_mih_free(ix);
+	free(scene_parent);
+	free(x.parent);
+	free(x.ids);
+	free(x.codes);
+	free(x.adj_off);
+	free(x.adj);
+	if (rc)
+		dp_clusters_free(c);
+	return rc;
+}

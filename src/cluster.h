@@ -1,0 +1,101 @@
+/* src/cluster.h - groups from a loaded result table: exact duplicates, shots (copies of one photo), scenes.
+ *
+ * Method (docs/CLUSTER.md states it with its parameters and measurements):
+ *   1. exact: rows that were read and share a SHA-256;
+ *   2. matching set: rows decoded and hashed (status ok) whose hash carries
+ *      information: PDQ quality >= quality_min (default 50), and for the
+ *      64-bit hashes not all-0/all-1; one representative per exact group.
+ *      The others are flagged DP_CF_LOW_INFO and never matched: near-uniform
+ *      or very dark images "match" everything;
+ *   3. near pairs: every pair of representatives within max_distance
+ *      (multi-index hashing, src/mih.c, run by the pipeline's threads);
+ *   4. shots: connected components of the near pairs, split so that no
+ *      group chains unrelated photos: the medoid of a component (least total
+ *      distance to its members) takes every member within split_distance of
+ *      it; what is left is split into components again and treated the same
+ *      way, until every group lies within split_distance of its medoid;
+ *   5. scenes (level scene): shot groups carry the capture metadata of any
+ *      member (copies whose EXIF was stripped inherit it); per camera
+ *      (serial, else make + model) groups are ordered by capture time and
+ *      consecutive ones at most scene_gap seconds apart form one scene.
+ *      Shot groups without capture metadata stay scenes of their own.
+ * Labels are numbered by the smallest row of each group, so they do not
+ * depend on the threads. Each group has a keeper: the largest resolution,
+ * then the largest file, then the first path.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef DP_SRC_CLUSTER_H
+#define DP_SRC_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "mih.h"
+#include "table.h"
+
+enum dp_cluster_level { DP_LEVEL_SHOT = 0, DP_LEVEL_SCENE = 1 };
+
+/* Row flags (dp_clusters.flags). */
+enum dp_cluster_flag {
+	DP_CF_LOW_INFO = 1,     /* hash carries too little information: not matched */
+	DP_CF_KEEPER = 2,       /* the keeper of its group */
+	DP_CF_NOT_IMAGE = 4,    /* status not ok: no hash, label -1 */
+};
+
+struct dp_cluster_opts {
+	unsigned hash;          /* one enum dp_hash_kind bit */
+	int level;              /* enum dp_cluster_level */
+	int max_distance;       /* near pairs: distance <= this */
+	int split_distance;     /* shot groups lie within this of their medoid */
+	int quality_min;        /* PDQ quality below this: not matched */
+	double scene_gap_s;     /* scene level: largest capture-time gap inside a scene */
+	int threads;            /* 0: all cores */
+};
+
+/* dp_cluster_opts_default - PDQ, shot level, 31, 31, 50, 90 s, all cores. */
+void dp_cluster_opts_default(struct dp_cluster_opts *o);
+
+/* The result; arrays have n (rows) or ngroups entries, all owned. */
+struct dp_clusters {
+	size_t n, ngroups, nshots;
+	int64_t *label;          /* group at the requested level; -1 when not an image */
+	int64_t *shot;           /* shot group; -1 when not an image */
+	int64_t *exact;          /* exact-duplicate group (same SHA-256); -1 when unread */
+	uint8_t *flags;          /* enum dp_cluster_flag bits */
+	int16_t *keeper_distance;   /* hash distance to the group's keeper; -1 when none */
+	int64_t *group_size;     /* per label */
+	int64_t *group_keeper;   /* per label: the keeper's row */
+	struct dp_pairs pairs;   /* near pairs between representatives, sorted */
+	size_t n_low_info, n_exact_groups, n_exact_files, n_matched, n_merged_splits;
+};
+
+/* The near-pair search the caller supplies (the pipeline's parallel join):
+ * every pair of ix's codes within its radius, sorted, into *out. */
+typedef int (*dp_pair_search_fn)(struct dp_mih *ix, int threads, struct dp_pairs *out,
+				 struct dp_err *err);
+
+/*
+ * dp_cluster_run - cluster table t (borrowed) with options o into *c, finding
+ * near pairs with search (e.g. dp_pipeline_pairs). Returns 0, DP_E_ARG (the
+ * hash is not in the file, bad options) or DP_E_NOMEM, with a message in
+ * err. On failure *c is empty.
+ */
+int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
+		   dp_pair_search_fn search, struct dp_clusters *c, struct dp_err *err) DP_WUR;
+
+/* dp_clusters_free - NULL is a no-op; the struct may be reused. */
+void dp_clusters_free(struct dp_clusters *c);
+
+/* dp_cluster_level_name - "shot" or "scene". */
+const char *dp_cluster_level_name(int level);
+
+/*
+ * dp_table_codes - the hash `kind` of every row as 64-bit words (4 per row
+ * for PDQ, 1 otherwise) in a new array (caller frees); *nwords set. NULL
+ * when the table lacks that hash or memory runs out.
+ */
+uint64_t *dp_table_codes(const struct dp_table *t, unsigned kind, int *nwords);
+
+#endif

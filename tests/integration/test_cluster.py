@@ -1,0 +1,277 @@
+#!/usr/bin/python3
+"""tests/integration/test_cluster.py - doppel cluster, query and export on a generated corpus.
+
+Scans the tests corpus of build/tests/mkfixtures and checks, against the
+manifest and against hashes recomputed here from the HDF5 file:
+  - exact groups are exactly the rows sharing a SHA-256;
+  - the near pairs are exactly the pairs of representatives within 31
+    (brute force in Python), each once, with the right distance;
+  - shot groups never mix two shots of the manifest; copies within 31 of
+    their original are with it; photo_6 (another shot of photo_0's scene)
+    is not; rows that are not images have label -1; keepers, sizes and
+    keeper distances follow their definitions;
+  - scene groups nest the shot groups and join photo_0 and photo_6;
+  - several named clusterings coexist, a rerun replaces one; -j 1 and -j 2
+    give the same datasets;
+  - bad input (missing, not HDF5, foreign HDF5, newer format version, hash
+    not in the file, unknown hash, bad name) gives a clear error, a non-zero
+    exit and leaves the file byte for byte as it was;
+  - export --csv / --jsonl round-trip paths (newline and invalid UTF-8
+    included) and agree with the HDF5 datasets;
+  - query finds a file's copies best first, from an image or a hex hash, and
+    --rotations matches a turned image that plain matching misses.
+
+SPDX-License-Identifier: MIT
+"""
+import csv
+import hashlib
+import json
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dptest import ok, done, tmpdir, doppel, make_corpus, manifest, hamming_bytes  # noqa: E402
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+
+work = tmpdir("cluster")
+corpus = make_corpus("tests", os.path.join(work, "corpus"))
+rows = {os.path.join(corpus.encode(), r["path"]): r for r in manifest(corpus)}
+h5 = os.path.join(work, "scan.h5")
+r = doppel("scan", corpus, "-o", h5, "-q", "--hashes", "all")
+ok(r.returncode == 0, "scan of the tests corpus", r.stderr)
+
+
+def digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def read(path, name):
+    with h5py.File(path, "r") as f:
+        g = f["clusters"][name]
+        return {k: g[k][()] for k in g}, dict(g.attrs)
+
+
+r = doppel("cluster", h5)
+ok(r.returncode == 0 and b"shot groups" in r.stderr, "cluster exits 0 with a summary", r.stderr)
+with h5py.File(h5, "r") as f:
+    paths = list(f["images/path"][()])
+    status = f["images/status"][()]
+    sha = f["images/sha256"][()]
+    pdq = f["hashes/pdq"][()]
+    qual = f["hashes/pdq_quality"][()]
+    width, height, size = f["images/width"][()], f["images/height"][()], f["images/size"][()]
+cl, attrs = read(h5, "shot")
+n = len(paths)
+label, shot, exact, flags = cl["label"], cl["shot"], cl["exact"], cl["flags"]
+ok(all(len(cl[k]) == n for k in ("label", "shot", "exact", "flags", "keeper_distance")),
+   "per-row datasets have one entry per row")
+ok(attrs["level"] == "shot" and attrs["hash"] == "pdq" and attrs["max_distance"] == 31
+   and "medoid" in attrs["method"], "attributes record level, hash, threshold and method", attrs)
+
+# ---- exact groups ---------------------------------------------------------------
+read_ok = [i for i in range(n) if any(sha[i])]
+same_sha = {(i, j) for i in read_ok for j in read_ok if i < j and bytes(sha[i]) == bytes(sha[j])}
+same_exact = {(i, j) for i in read_ok for j in read_ok if i < j and exact[i] == exact[j]}
+ok(same_sha == same_exact and len(same_sha) > 0, "exact groups = rows sharing a SHA-256 (%d pairs)"
+   % len(same_sha))
+ok(all(exact[i] == -1 for i in range(n) if not any(sha[i])), "unread rows have exact label -1")
+
+# ---- near pairs against brute force -------------------------------------------
+matchable = [i for i in range(n) if status[i] == 0 and qual[i] >= 50]
+reps, seen = [], set()
+for i in matchable:
+    if bytes(sha[i]) not in seen:
+        seen.add(bytes(sha[i]))
+        reps.append(i)
+want = {(i, j, hamming_bytes(pdq[i], pdq[j])) for a, i in enumerate(reps) for j in reps[a + 1:]
+        if hamming_bytes(pdq[i], pdq[j]) <= 31}
+got = list(zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(), cl["pairs_distance"].tolist()))
+ok(set(got) == want and len(got) == len(want), "near pairs = brute force over representatives (%d)"
+   % len(want), (sorted(set(got) ^ want))[:10])
+ok(got == sorted(got), "pairs are sorted by (i, j)")
+
+# ---- shot groups ---------------------------------------------------------------
+def man(i):
+    return rows.get(paths[i])
+
+
+mixed = [(paths[i], paths[j]) for i in range(n) for j in range(i + 1, n)
+         if label[i] >= 0 and label[i] == label[j] and man(i) and man(j)
+         and man(i)["shot"] != man(j)["shot"]]
+ok(not mixed, "no shot group mixes two shots of the manifest", mixed[:5])
+orig = {m["shot"]: i for i in range(n) for m in [man(i)] if m and m["kind"] == "original"}
+together = missed = 0
+for i in range(n):
+    m = man(i)
+    if not m or m["kind"] not in ("copy", "exact") or status[i] != 0 or m["shot"] not in orig:
+        continue
+    o = orig[m["shot"]]
+    if qual[i] >= 50 and qual[o] >= 50 and hamming_bytes(pdq[i], pdq[o]) <= 31:
+        if label[i] == label[o]:
+            together += 1
+        else:
+            missed += 1
+ok(together > 10 and missed == 0, "copies within 31 of their original share its group (%d)" % together,
+   missed)
+p0 = paths.index(os.path.join(corpus.encode(), b"originals/photo_0.jpg"))
+p6 = paths.index(os.path.join(corpus.encode(), b"originals/photo_6.jpg"))
+ok(label[p0] != label[p6], "photo_6 (another shot of the scene) is not in photo_0's shot group")
+ok(all((label[i] == -1) == (status[i] != 0) for i in range(n)), "label -1 exactly on rows that are not images")
+ok(all(((flags[i] & 4) != 0) == (status[i] != 0) for i in range(n)), "flag 4 marks rows that are not images")
+ok(all(((flags[i] & 1) != 0) == (status[i] == 0 and qual[i] < 50) for i in range(n)),
+   "flag 1 marks low-information hashes (quality < 50)")
+sizes, keeper = cl["group_size"], cl["group_keeper"]
+ok(len(sizes) == label.max() + 1 and all(sizes[g] == (label == g).sum() for g in range(len(sizes))),
+   "group_size counts the members of each label")
+first = [min(i for i in range(n) if label[i] == g) for g in range(len(sizes))]
+ok(first == sorted(first), "labels are numbered by their first row")
+
+
+def best(members):
+    return sorted(members, key=lambda i: (-int(width[i]) * int(height[i]), -int(size[i]), i))[0]
+
+
+bad_keeper = [g for g in range(len(sizes)) if keeper[g] != best([i for i in range(n) if label[i] == g])]
+ok(not bad_keeper, "keeper = largest resolution, then largest file, then first path", bad_keeper[:5])
+ok(all(((flags[i] & 2) != 0) == (label[i] >= 0 and keeper[label[i]] == i) for i in range(n)),
+   "flag 2 marks exactly the keepers")
+kd = cl["keeper_distance"]
+ok(all(kd[i] == (hamming_bytes(pdq[i], pdq[keeper[label[i]]]) if label[i] >= 0 else -1) for i in range(n)),
+   "keeper_distance is the PDQ distance to the keeper")
+
+# ---- scenes, names, determinism ---------------------------------------------------
+before = digest(h5)
+r = doppel("cluster", h5, "--level", "scene", "-q")
+ok(r.returncode == 0, "cluster --level scene", r.stderr)
+sc, sattrs = read(h5, "scene")
+ok(sc["label"][p0] == sc["label"][p6], "scene level joins photo_0 and photo_6 (same camera, 2 s apart)")
+nest = {}
+for i in range(n):
+    if sc["shot"][i] >= 0:
+        nest.setdefault(sc["shot"][i], set()).add(sc["label"][i])
+ok(all(len(v) == 1 for v in nest.values()), "every shot group lies inside one scene group")
+ok(np.array_equal(sc["shot"], label), "the scene clustering's shot labels are the shot clustering's")
+cl2, _ = read(h5, "shot")
+ok(all(np.array_equal(cl2[k], cl[k]) for k in cl), "adding /clusters/scene kept /clusters/shot")
+r = doppel("cluster", h5, "--name", "one", "-j", "1", "-q")
+r2 = doppel("cluster", h5, "--name", "two", "-j", "2", "-q")
+a, _ = read(h5, "one")
+b, _ = read(h5, "two")
+ok(r.returncode == 0 and r2.returncode == 0 and all(np.array_equal(a[k], b[k]) for k in a),
+   "-j 1 and -j 2 give identical datasets")
+r = doppel("cluster", h5, "--name", "one", "--max-distance", "0", "-q")
+a2, at2 = read(h5, "one")
+with h5py.File(h5, "r") as f:
+    names = sorted(f["clusters"].keys())
+ok(r.returncode == 0 and at2["max_distance"] == 0 and names == ["one", "scene", "shot", "two"],
+   "a rerun replaces its own name and keeps the others", names)
+r = doppel("cluster", h5, "--hash", "dhash", "--name", "d", "-q")
+d, dattrs = read(h5, "d")
+ok(r.returncode == 0 and dattrs["hash"] == "dhash" and dattrs["max_distance"] == 8,
+   "cluster on dhash (64-bit, default distance 8)", r.stderr)
+ok(not [x for x in os.listdir(work) if ".tmp-" in x], "no temporary file left next to the result")
+
+# ---- bad input: clear error, non-zero exit, file untouched ----------------------
+foreign = os.path.join(work, "foreign.h5")
+with h5py.File(foreign, "w") as f:
+    f["x"] = np.arange(3)
+newer = os.path.join(work, "newer.h5")
+shutil.copy(h5, newer)
+with h5py.File(newer, "a") as f:
+    f.attrs["format_version"] = 99
+pdqonly = os.path.join(work, "pdqonly.h5")
+doppel("scan", os.path.join(corpus, "originals"), "-o", pdqonly, "-q", "--hashes", "pdq")
+text = os.path.join(work, "text.h5")
+with open(text, "w") as f:
+    f.write("not hdf5\n")
+cases = [
+    ([os.path.join(work, "missing.h5")], 1, "No such file", None),
+    ([text], 1, "not an HDF5 file", text),
+    ([foreign], 1, "not a doppel file", foreign),
+    ([newer], 1, "unsupported format version 99", newer),
+    ([pdqonly, "--hash", "dhash"], 2, "no dhash hashes", pdqonly),
+    ([h5, "--hash", "md5"], 2, "--hash", h5),
+    ([h5, "--name", "a/b"], 2, "--name", h5),
+    ([h5, "--level", "victim"], 2, "--level", h5),
+    ([], 2, "exactly one result file", None),
+]
+for args, code, hint, target in cases:
+    before = digest(target) if target else None
+    r = doppel("cluster", *args)
+    msg = r.stderr.decode("utf-8", "replace")
+    ok(r.returncode == code and hint in msg and (target is None or digest(target) == before),
+       "cluster %s: exit %d, says '%s', file unchanged" % (" ".join(os.path.basename(a) for a in args), code, hint),
+       "rc=%d %s" % (r.returncode, msg))
+if os.geteuid() != 0:
+    ro = os.path.join(work, "ro")
+    os.mkdir(ro)
+    shutil.copy(h5, os.path.join(ro, "r.h5"))
+    os.chmod(ro, 0o555)
+    before = digest(os.path.join(ro, "r.h5"))
+    r = doppel("cluster", os.path.join(ro, "r.h5"), "--name", "x")
+    os.chmod(ro, 0o755)
+    ok(r.returncode == 1 and digest(os.path.join(ro, "r.h5")) == before,
+       "a read-only folder: exit 1, file unchanged", r.stderr)
+
+# ---- export -------------------------------------------------------------------------
+out = os.path.join(work, "csv")
+r = doppel("export", h5, "--csv", out)
+ok(r.returncode == 0, "export --csv", r.stderr)
+with open(os.path.join(out, "files.csv"), newline="", encoding="utf-8", errors="surrogateescape") as f:
+    frows = list(csv.DictReader(f))
+ok(len(frows) == n and [os.fsencode(x["path"]) for x in frows] == paths,
+   "files.csv: one row per file, paths (newline, invalid UTF-8) intact")
+ok(all(int(x["shot.label"]) == label[i] and x["sha256"] == bytes(sha[i]).hex() for i, x in enumerate(frows)),
+   "files.csv labels and digests equal the HDF5 datasets")
+with open(os.path.join(out, "pairs.csv"), newline="", encoding="utf-8", errors="surrogateescape") as f:
+    prows = [x for x in csv.DictReader(f) if x["clustering"] == "shot"]
+ok(sorted((int(x["i"]), int(x["j"]), int(x["distance"])) for x in prows) == sorted(got),
+   "pairs.csv holds the shot pairs")
+with open(os.path.join(out, "groups.csv"), newline="", encoding="utf-8", errors="surrogateescape") as f:
+    grows = [x for x in csv.DictReader(f) if x["clustering"] == "shot"]
+ok(len(grows) == len(sizes) and all(int(x["size"]) == sizes[k] and int(x["keeper_row"]) == keeper[k]
+                                    for k, x in enumerate(grows)), "groups.csv holds sizes and keepers")
+jl = os.path.join(work, "all.jsonl")
+r = doppel("export", h5, "--jsonl", jl, "--name", "shot")
+objs = [json.loads(line) for line in open(jl, encoding="utf-8")]
+files = [o for o in objs if o["type"] == "file"]
+ok(r.returncode == 0 and len(files) == n and
+   [os.fsencode(o["path"]) for o in files] == paths, "export --jsonl: every file, paths round-trip via surrogateescape")
+ok(sum(o["type"] == "pair" for o in objs) == len(got) and sum(o["type"] == "group" for o in objs) == len(sizes),
+   "export --jsonl: groups and pairs")
+r = doppel("export", h5, "--jsonl", jl, "--name", "nope")
+ok(r.returncode == 1 and b"no clustering named" in r.stderr, "export of an unknown clustering exits 1")
+r = doppel("export", h5)
+ok(r.returncode == 2, "export without --csv/--jsonl exits 2")
+
+# ---- query --------------------------------------------------------------------------
+q = os.path.join(corpus, "originals", "photo_0.jpg")
+r = doppel("query", h5, q)
+lines = [l.split(b"\t") for l in r.stdout.splitlines() if not l.startswith(b"#")]
+ok(r.returncode == 0 and lines and lines[0][0] == b"0", "query: the image itself first, at distance 0", r.stdout)
+ok([int(l[0]) for l in lines] == sorted(int(l[0]) for l in lines), "query: best first")
+found = {int(l[1]) for l in lines}
+ok({i for i in range(n) if label[i] == label[p0]} <= found, "query: every member of photo_0's shot group is listed")
+r2 = doppel("query", h5, bytes(pdq[p0]).hex())
+ok(r2.returncode == 0 and [l.split(b"\t")[:2] for l in r2.stdout.splitlines()[1:]] ==
+   [l[:2] for l in lines], "query by hex hash gives the same list")
+r = doppel("query", h5, q, "--json")
+js = [json.loads(line) for line in r.stdout.splitlines()]
+ok(r.returncode == 0 and js and js[0]["distance"] == 0 and "sha256" in js[0], "query --json")
+r = doppel("query", h5, os.path.join(work, "nothing.jpg"))
+ok(r.returncode == 1 and b"nothing.jpg" in r.stderr, "query of a missing image exits 1 and names it")
+# Rotations: hash stored pixels (--no-orient); the orientation-6 copy's stored
+# pixels are photo_0 turned, which only --rotations matches.
+noor = os.path.join(work, "noorient.h5")
+doppel("scan", os.path.join(corpus, "originals"), "-o", noor, "-q", "--no-orient")
+turned = os.path.join(corpus, "copies", "photo_0_orient6.jpg")
+plain = doppel("query", noor, turned, "--max-distance", "40")
+rot = doppel("query", noor, turned, "--rotations", "--max-distance", "40")
+hit = [l for l in rot.stdout.splitlines() if l.endswith(b"photo_0.jpg") or b"photo_0.jpg\t(" in l]
+ok(rot.returncode == 0 and hit and b"photo_0.jpg" not in plain.stdout,
+   "query --rotations matches a turned copy that plain matching misses", rot.stdout + plain.stdout)
+done()
