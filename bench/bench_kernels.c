@@ -488,7 +488,7 @@ static void bench_hash(const char *mode, const struct dp_image *im, unsigned kin
 		{ "avx2", DP_CPU_AVX2 | DP_CPU_POPCNT | DP_CPU_SSE41 },
 		{ "all", ~0u },
 	};
-	const char *bench = kinds == DP_HASH_ALL ? "hash_all" : "hash_pdq_phash";
+	const char *bench = kinds == DP_HASH_ALL ? "hash_all" : "hash_default";
 	size_t n = (size_t)im->w * (size_t)im->h;
 	struct dp_hashes want;
 	double scalar_ns = 0;
@@ -548,7 +548,7 @@ static void bench_hash(const char *mode, const struct dp_image *im, unsigned kin
 		t = measure(&j);
 		printf("bench=hash_image kinds=%s impl=%s mode=%s w=%d h=%d channels=%d reps=%d median_ns=%.0f "
 		       "min_ns=%.0f images_s=%.0f speedup=%.2f check=%s\n",
-		       kinds == DP_HASH_ALL ? "all" : "pdq,phash", dp_kernels_get()->name, mode, im->w,
+		       kinds == DP_HASH_ALL ? "all" : "pdq,phash,dhash", dp_kernels_get()->name, mode, im->w,
 		       im->h, im->channels, reps, t.median_ns, t.min_ns, 1e9 / t.median_ns,
 		       scalar_ns / t.median_ns, ok ? "ok" : "FAIL");
 		fflush(stdout);

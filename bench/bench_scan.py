@@ -11,7 +11,7 @@ prints one machine-readable line per measurement and the medians:
   bench=decode_only rep=1 seconds=... images_s=... mb_s=... peak_rss_mb=...
   bench=scan_vs_decode median_scan_images_s=... median_decode_images_s=... ratio=0.93 target=0.85 pass=yes
 
-usage: bench/bench_scan.py DIR [-j N] [--reps 5] [--hashes pdq,phash] [--out FILE.h5]
+usage: bench/bench_scan.py DIR [-j N] [--reps 5] [--hashes pdq,phash,dhash] [--out FILE.h5]
 Build first: make bench. Make a corpus with:
   build/tests/mkfixtures bench DIR --count 1000        (synthetic 2-5 MP JPEGs)
 or ../shared/tools/mkcorpus (real photos; see data/README).
@@ -82,7 +82,7 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("-j", "--threads", type=int, default=os.cpu_count())
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--hashes", default="pdq,phash")
+    ap.add_argument("--hashes", default="pdq,phash,dhash")
     ap.add_argument("--out", default=None, help="result file (default: a temporary file)")
     args = ap.parse_args()
     for exe in (DOPPEL, DECODE):

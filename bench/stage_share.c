@@ -9,7 +9,7 @@
  *
  * usage: stage_share [-r REPS] [--hashes LIST] [--exact] FILE...  (or "-" to read paths from stdin)
  * output:
- *   bench=stage_share_context files=... bytes=... hashes=pdq,phash mode=fast
+ *   bench=stage_share_context files=... bytes=... hashes=pdq,phash,dhash mode=fast
  *   bench=stage_share rep=1 read_sha_ms=... decode_ms=... hash_ms=... total_ms=... hash_share=0.021
  *   bench=stage_share_summary reps=5 median_read_sha_ms=... median_decode_ms=...
  *         median_hash_ms=... median_hash_share=0.021 hash_us_per_image=... target=0.05 pass=yes
@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 	struct dp_reader *rd = dp_reader_new();
 	struct dp_decoder *dec = dp_decoder_new();
 	struct dp_hash_scratch *hs = dp_hash_scratch_new();
-	const char *hashes = "pdq,phash";
+	const char *hashes = "pdq,phash,dhash";
 	double *rs, *ds, *hsh, *share;
 	struct totals t;
 	struct dp_err err;

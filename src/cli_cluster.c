@@ -42,7 +42,10 @@ const char dp_cli_usage_cluster[] =
 	"                           pdq, 8 for the 64-bit hashes)\n"
 	"      --split-distance D   every shot group lies within D of its medoid\n"
 	"                           (default: T)\n"
-	"      --quality-min Q      PDQ quality below Q: not matched (default 50)\n"
+	"      --quality-min Q      PDQ quality below Q: low information, matched only\n"
+	"                           when the second hash agrees (default 50)\n"
+	"      --verify-distance V  that agreement: dhash (else phash) distance <= V\n"
+	"                           (default 3; -1: never match low-information files)\n"
 	"      --scene-gap S        largest capture-time gap inside a scene, seconds\n"
 	"                           (default 90)\n"
 	"      --name NAME          group name under /clusters (default: the level)\n"
@@ -83,7 +86,7 @@ const char dp_cli_usage_export[] =
 
 enum {
 	O_LEVEL = 256, O_HASH, O_MAXD, O_SPLIT, O_QMIN, O_GAP, O_NAME, O_JSON, O_ROT, O_CSV,
-	O_JSONL,
+	O_JSONL, O_VERIFY,
 };
 
 static int parse_hash(const char *s, unsigned *kind)
@@ -120,10 +123,13 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 				largest = (size_t)c->group_size[g];
 		}
 	fprintf(stderr,
-		"doppel: %zu rows: %zu matched on %s, %zu low-information (not matched), "
-		"%zu exact-duplicate groups (%zu files), %zu near pairs <= %d\n",
-		c->n, c->n_matched, dp_hash_kind_name(o->hash), c->n_low_info, c->n_exact_groups,
-		c->n_exact_files, c->pairs.n, o->max_distance);
+		"doppel: %zu rows: %zu matched on %s, %zu low-information (%zu of them matched "
+		"through %s), %zu exact-duplicate groups (%zu files), %zu near pairs <= %d "
+		"(%zu rejected by verification)\n",
+		c->n, c->n_matched, dp_hash_kind_name(o->hash), c->n_low_info, c->n_low_info_matched,
+		c->verify_hash ? dp_hash_kind_name(c->verify_hash) : "no second hash",
+		c->n_exact_groups, c->n_exact_files, c->pairs.n, o->max_distance,
+		c->n_pairs_rejected);
 	fprintf(stderr, "doppel: %zu %s groups (%zu shot groups); %zu with more than one file "
 		"(%zu files, largest %zu) -> %s:/clusters/%s in %.2f s\n", c->ngroups,
 		dp_cluster_level_name(o->level), c->nshots, multi, in_multi, largest, file, name,
@@ -139,6 +145,7 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		{ "split-distance", required_argument, NULL, O_SPLIT },
 		{ "quality-min", required_argument, NULL, O_QMIN },
 		{ "scene-gap", required_argument, NULL, O_GAP },
+		{ "verify-distance", required_argument, NULL, O_VERIFY },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -181,6 +188,10 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		case O_QMIN:
 			if (dp_cli_parse_int(optarg, 0, 101, &o.quality_min))
 				return dp_cli_usage_error("cluster: --quality-min wants 0..101, not '%s'", optarg);
+			break;
+		case O_VERIFY:
+			if (dp_cli_parse_int(optarg, -1, 64, &o.verify_distance))
+				return dp_cli_usage_error("cluster: --verify-distance wants -1..64, not '%s'", optarg);
 			break;
 		case O_GAP:
 			errno = 0;

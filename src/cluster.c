@@ -20,6 +20,7 @@ void dp_cluster_opts_default(struct dp_cluster_opts *o)
 	o->max_distance = 31;
 	o->split_distance = 31;
 	o->quality_min = 50;
+	o->verify_distance = 3;
 	o->scene_gap_s = 90.0;
 	o->threads = 0;
 }
@@ -97,6 +98,7 @@ struct ctx {
 	uint32_t *ids;          /* representatives (matching set), ascending */
 	size_t nids;
 	uint32_t *adj_off, *adj;   /* near pairs as adjacency lists over rows (CSR) */
+	const uint64_t *verify;    /* the second hash (dhash or phash), or NULL */
 };
 
 static unsigned distance(const struct ctx *x, uint32_t a, uint32_t b)
@@ -118,13 +120,18 @@ static int cmp_sha_row(const void *a, const void *b, void *t)
 	return c ? c : (x > y) - (x < y);
 }
 
-static int informative(const struct ctx *x, uint32_t row)
+/* 2: full information; 1: low information (matched only when verified); 0: none. */
+static int information(const struct ctx *x, uint32_t row)
 {
 	const uint64_t *c = x->codes + (size_t)row * x->nwords;
 
-	if (x->o->hash == DP_HASH_PDQ)
-		return x->t->pdq_quality[row] >= x->o->quality_min;
-	return c[0] != 0 && c[0] != UINT64_MAX;
+	if (x->o->hash != DP_HASH_PDQ)
+		return c[0] != 0 && c[0] != UINT64_MAX ? 2 : 0;
+	if (!(c[0] | c[1] | c[2] | c[3]))
+		return 0;   /* a flat image: every coefficient zero */
+	if (x->t->pdq_quality[row] >= x->o->quality_min)
+		return 2;
+	return x->verify && x->o->verify_distance >= 0 ? 1 : 0;
 }
 
 /* Exact groups (same SHA-256 among rows that were read), representatives. */
@@ -155,12 +162,18 @@ static int exact_groups(struct ctx *x)
 			x->c->flags[i] |= DP_CF_NOT_IMAGE;
 			continue;
 		}
-		if (!informative(x, i)) {
+		switch (information(x, i)) {
+		case 0:
 			x->c->flags[i] |= DP_CF_LOW_INFO;
 			x->c->n_low_info++;
 			continue;
+		case 1:
+			x->c->flags[i] |= DP_CF_LOW_INFO;
+			x->c->n_low_info++;
+			break;
+		default:
+			x->c->n_matched++;
 		}
-		x->c->n_matched++;
 		if (r == i || t->status[r] != DP_ST_OK)
 			x->ids[x->nids++] = i;   /* first readable member of its exact group */
 	}
@@ -197,6 +210,28 @@ static void number_exact(struct dp_clusters *c)
 out:
 	free(map);
 	free(cnt);
+}
+
+/* Keep a pair with a low-information row only when the second hash agrees. */
+static void verify_pairs(struct ctx *x)
+{
+	struct dp_pairs *p = &x->c->pairs;
+	size_t kept = 0;
+
+	for (size_t k = 0; k < p->n; k++) {
+		uint32_t i = p->v[k].i, j = p->v[k].j;
+
+		if ((x->c->flags[i] | x->c->flags[j]) & DP_CF_LOW_INFO) {
+			if ((int)dp_hamming64(x->verify[i], x->verify[j]) > x->o->verify_distance) {
+				x->c->n_pairs_rejected++;
+				continue;
+			}
+			x->c->flags[i] |= (x->c->flags[i] & DP_CF_LOW_INFO) ? DP_CF_VERIFIED : 0;
+			x->c->flags[j] |= (x->c->flags[j] & DP_CF_LOW_INFO) ? DP_CF_VERIFIED : 0;
+		}
+		p->v[kept++] = p->v[k];
+	}
+	p->n = kept;
 }
 
 /* Near pairs as adjacency lists over rows. */
@@ -564,6 +599,10 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	x.parent = malloc((n ? n : 1) * sizeof(uint32_t));
 	x.ids = malloc((n ? n : 1) * sizeof(uint32_t));
 	x.codes = dp_table_codes(t, o->hash, &x.nwords);
+	if (o->hash == DP_HASH_PDQ) {
+		x.verify = t->dhash ? t->dhash : t->phash;
+		c->verify_hash = t->dhash ? DP_HASH_DHASH : t->phash ? DP_HASH_PHASH : 0;
+	}
 	if (!c->label || !c->shot || !c->exact || !c->flags || !c->keeper_distance || !x.parent ||
 	    !x.ids || !x.codes)
 		goto fail;
@@ -576,6 +615,11 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	}
 	if ((rc = search(ix, o->threads, &c->pairs, err)) != 0)
 		goto out;
+	if (x.verify)
+		verify_pairs(&x);
+	for (size_t i = 0; i < n; i++)
+		if (c->flags[i] & DP_CF_VERIFIED)
+			c->n_low_info_matched++;
 	if ((rc = shot_groups(&x)) != 0 ||
 	    (rc = assign_labels(&x, x.parent, c->shot, &c->nshots)) != 0)
 		goto fail;

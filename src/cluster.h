@@ -2,13 +2,17 @@
  *
  * Method (docs/CLUSTER.md states it with its parameters and measurements):
  *   1. exact: rows that were read and share a SHA-256;
- *   2. matching set: rows decoded and hashed (status ok) whose hash carries
- *      information: PDQ quality >= quality_min (default 50), and for the
- *      64-bit hashes not all-0/all-1; one representative per exact group.
- *      The others are flagged DP_CF_LOW_INFO and never matched: near-uniform
- *      or very dark images "match" everything;
+ *   2. matching set: rows decoded and hashed (status ok), one representative
+ *      per exact group. Rows whose hash carries little information (PDQ
+ *      quality < quality_min, default 50: near-uniform, very dark or very
+ *      smooth images) are flagged DP_CF_LOW_INFO and never matched on the
+ *      primary hash alone: a pair involving one is kept only when a second
+ *      stored hash agrees too (dhash, else phash, within verify_distance,
+ *      default 3). Hashes without any information (an all-zero PDQ from a
+ *      flat image; an all-0/all-1 64-bit hash) are never matched;
  *   3. near pairs: every pair of representatives within max_distance
- *      (multi-index hashing, src/mih.c, run by the pipeline's threads);
+ *      (multi-index hashing, src/mih.c, run by the pipeline's threads),
+ *      then the verification of step 2;
  *   4. shots: connected components of the near pairs, split so that no
  *      group chains unrelated photos: the medoid of a component (least total
  *      distance to its members) takes every member within split_distance of
@@ -42,6 +46,7 @@ enum dp_cluster_flag {
 	DP_CF_LOW_INFO = 1,     /* hash carries too little information: not matched */
 	DP_CF_KEEPER = 2,       /* the keeper of its group */
 	DP_CF_NOT_IMAGE = 4,    /* status not ok: no hash, label -1 */
+	DP_CF_VERIFIED = 8,     /* low information, matched through the second hash */
 };
 
 struct dp_cluster_opts {
@@ -49,12 +54,13 @@ struct dp_cluster_opts {
 	int level;              /* enum dp_cluster_level */
 	int max_distance;       /* near pairs: distance <= this */
 	int split_distance;     /* shot groups lie within this of their medoid */
-	int quality_min;        /* PDQ quality below this: not matched */
+	int quality_min;        /* PDQ quality below this: low information */
+	int verify_distance;    /* low-information pairs: second hash within this; -1: never match them */
 	double scene_gap_s;     /* scene level: largest capture-time gap inside a scene */
 	int threads;            /* 0: all cores */
 };
 
-/* dp_cluster_opts_default - PDQ, shot level, 31, 31, 50, 90 s, all cores. */
+/* dp_cluster_opts_default - PDQ, shot level, 31, 31, quality 50, verify 3, 90 s, all cores. */
 void dp_cluster_opts_default(struct dp_cluster_opts *o);
 
 /* The result; arrays have n (rows) or ngroups entries, all owned. */
@@ -68,7 +74,9 @@ struct dp_clusters {
 	int64_t *group_size;     /* per label */
 	int64_t *group_keeper;   /* per label: the keeper's row */
 	struct dp_pairs pairs;   /* near pairs between representatives, sorted */
-	size_t n_low_info, n_exact_groups, n_exact_files, n_matched, n_merged_splits;
+	unsigned verify_hash;    /* the second hash used (0: none in the file) */
+	size_t n_low_info, n_low_info_matched, n_exact_groups, n_exact_files, n_matched;
+	size_t n_merged_splits, n_pairs_rejected;
 };
 
 /* The near-pair search the caller supplies (the pipeline's parallel join):

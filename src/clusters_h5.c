@@ -69,7 +69,8 @@ static int set_attr_f64(hid_t obj, const char *name, double v)
 
 static const char method_text[] =
 	"exact: same SHA-256; near pairs: Hamming distance <= max_distance between "
-	"representatives with quality >= quality_min (multi-index hashing, exact); shots: "
+	"representatives (multi-index hashing, exact); a pair with a low-information row "
+	"(quality < quality_min) kept only when verify_hash is within verify_distance; shots: "
 	"connected components split around medoids until every group lies within "
 	"split_distance of its medoid; scenes: shot groups of one camera (serial, else "
 	"make+model) whose capture times follow within scene_gap_s; keeper: largest "
@@ -124,6 +125,10 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    dp_h5_set_attr_i64(g, "max_distance", o->max_distance) ||
 	    dp_h5_set_attr_i64(g, "split_distance", o->split_distance) ||
 	    dp_h5_set_attr_i64(g, "quality_min", o->quality_min) ||
+	    dp_h5_set_attr_i64(g, "verify_distance", o->verify_distance) ||
+	    dp_h5_set_attr_str(g, "verify_hash", c->verify_hash ?
+			       dp_hash_kind_name(c->verify_hash) : "", t_str) ||
+	    dp_h5_set_attr_i64(g, "n_low_info_matched", (int64_t)c->n_low_info_matched) ||
 	    set_attr_f64(g, "scene_gap_s", o->scene_gap_s) ||
 	    dp_h5_set_attr_str(g, "method", method_text, t_str) ||
 	    dp_h5_set_attr_str(g, "created", now, t_str) ||

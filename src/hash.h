@@ -24,7 +24,7 @@ enum dp_hash_kind {
 	DP_HASH_AHASH = 1u << 3,
 };
 #define DP_HASH_ALL (DP_HASH_PDQ | DP_HASH_PHASH | DP_HASH_DHASH | DP_HASH_AHASH)
-#define DP_HASH_DEFAULT (DP_HASH_PDQ | DP_HASH_PHASH)
+#define DP_HASH_DEFAULT (DP_HASH_PDQ | DP_HASH_PHASH | DP_HASH_DHASH)
 
 struct dp_hashes {
 	uint8_t pdq[32];      /* PDQ bits; bytes in the order of the reference hex string */

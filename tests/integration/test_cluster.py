@@ -94,6 +94,25 @@ ok(set(got) == want and len(got) == len(want), "near pairs = brute force over re
    % len(want), (sorted(set(got) ^ want))[:10])
 ok(got == sorted(got), "pairs are sorted by (i, j)")
 
+# Low information: with --quality-min 101 every row is low-information, so a
+# pair is kept only when dhash agrees within --verify-distance too.
+with h5py.File(h5, "r") as f:
+    dh = f["hashes/dhash"][()]
+r = doppel("cluster", h5, "--quality-min", "101", "--verify-distance", "0", "--name", "lowinfo", "-q")
+lo, loattrs = read(h5, "lowinfo")
+lo_want = {(i, j, d) for (i, j, d) in want if bin(int(dh[i]) ^ int(dh[j])).count("1") == 0}
+lo_got = set(zip(lo["pairs_i"].tolist(), lo["pairs_j"].tolist(), lo["pairs_distance"].tolist()))
+ok(r.returncode == 0 and lo_got == lo_want and 0 < len(lo_want) < len(want),
+   "low-information rows: pairs kept only when dhash agrees exactly (%d of %d)" % (len(lo_want), len(want)),
+   r.stderr)
+ok(loattrs["verify_hash"] == "dhash" and all(lo["flags"][i] & 1 for i in range(n) if status[i] == 0),
+   "every image flagged low-information, verified through dhash")
+ok(all(bool(lo["flags"][i] & 8) == any(i in (a, b) for a, b, _ in lo_got) for i in reps),
+   "flag 8 marks the low-information representatives matched through verification")
+r = doppel("cluster", h5, "--quality-min", "101", "--verify-distance", "-1", "--name", "lowinfo", "-q")
+lo, _ = read(h5, "lowinfo")
+ok(r.returncode == 0 and len(lo["pairs_i"]) == 0, "--verify-distance -1: low-information rows are never matched")
+
 # ---- shot groups ---------------------------------------------------------------
 def man(i):
     return rows.get(paths[i])
@@ -167,7 +186,7 @@ r = doppel("cluster", h5, "--name", "one", "--max-distance", "0", "-q")
 a2, at2 = read(h5, "one")
 with h5py.File(h5, "r") as f:
     names = sorted(f["clusters"].keys())
-ok(r.returncode == 0 and at2["max_distance"] == 0 and names == ["one", "scene", "shot", "two"],
+ok(r.returncode == 0 and at2["max_distance"] == 0 and names == ["lowinfo", "one", "scene", "shot", "two"],
    "a rerun replaces its own name and keeps the others", names)
 r = doppel("cluster", h5, "--hash", "dhash", "--name", "d", "-q")
 d, dattrs = read(h5, "d")

@@ -235,13 +235,15 @@ if len(sub) >= 2:
     ok(r.returncode == 0 and list(ds3["/images/path"]) == want_paths,
        "root order and repeated roots do not change the rows")
 
-# Default hashes: pdq and phash only.
+# Default hashes: pdq, phash and dhash (cluster verifies low-information PDQ
+# matches with dhash).
 out4 = os.path.join(work, "default.h5")
 r = doppel("scan", corpus, "-o", out4, "--quiet")
 ds4, attrs4 = load(out4)
 ok(r.returncode == 0 and "/hashes/pdq" in ds4 and "/hashes/phash" in ds4
-   and "/hashes/dhash" not in ds4 and "/hashes/ahash" not in ds4,
-   "default hashes are pdq and phash", sorted(ds4))
+   and "/hashes/dhash" in ds4 and "/hashes/ahash" not in ds4
+   and attrs4.get("hashes") == "pdq,phash,dhash",
+   "default hashes are pdq, phash and dhash", sorted(ds4))
 
 # --follow-symlinks: the file link is read, the loop is detected.
 out5 = os.path.join(work, "follow.h5")
