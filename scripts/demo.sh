@@ -1,11 +1,12 @@
 #!/bin/sh
 # scripts/demo.sh - `make demo`: generate a small image set with libvips,
-# scan it, and summarise the result.
+# scan it, summarise, group and query it.
 #
 # The set (demo/images, made by build/tests/mkfixtures demo) holds a few
 # distinct synthetic photos, copies of them (re-encoded, resized, cropped,
 # converted to PNG, exact duplicates) and a couple of broken files. The
-# result is demo/hashes.h5.
+# result is demo/hashes.h5, then grouped by doppel cluster (shots, scenes)
+# and queried with one of its images.
 #
 # SPDX-License-Identifier: MIT
 set -eu
@@ -24,18 +25,28 @@ echo
 echo "== examples/load.py $out/hashes.h5"
 "$PYTHON" examples/load.py "$out/hashes.h5"
 echo
-echo "== near-duplicate pairs (PDQ distance <= 31, quality >= 50)"
+echo "== doppel cluster $out/hashes.h5 (copies of one photo, then scenes)"
+"$BUILD/doppel" cluster "$out/hashes.h5"
+"$BUILD/doppel" cluster "$out/hashes.h5" --level scene
+echo
+echo "== groups with more than one file (keeper first)"
 "$PYTHON" - "$out/hashes.h5" <<'PY'
-import sys, h5py, numpy as np
+import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
     paths = [p.decode("utf-8", "replace") for p in f["images/path"][()]]
-    ok = f["images/status"][()] == 0
-    pdq = f["hashes/pdq"][()]
-    q = f["hashes/pdq_quality"][()]
-idx = [i for i in range(len(paths)) if ok[i] and q[i] >= 50]
-bits = np.unpackbits(pdq[idx], axis=1)
-for a in range(len(idx)):
-    d = (bits[a] != bits[a + 1:]).sum(axis=1)
-    for k in np.nonzero(d <= 31)[0]:
-        print("%3d  %s  %s" % (d[k], paths[idx[a]], paths[idx[a + 1 + k]]))
+    g = f["clusters/shot"]
+    label, keeper, size = g["label"][()], g["group_keeper"][()], g["group_size"][()]
+    dist = g["keeper_distance"][()]
+for k in range(len(size)):
+    if size[k] < 2:
+        continue
+    members = [i for i in range(len(paths)) if label[i] == k]
+    members.sort(key=lambda i: (i != keeper[k], dist[i], i))
+    print("group %d (%d files)" % (k, size[k]))
+    for i in members:
+        print("   %s %3d  %s" % ("*" if i == keeper[k] else " ", dist[i], paths[i]))
 PY
+echo
+echo "== doppel query $out/hashes.h5 (the first file of the first group)"
+first=$("$PYTHON" -c "import sys,h5py; f=h5py.File(sys.argv[1]); g=f['clusters/shot']; import numpy as np; k=int(np.argmax(g['group_size'][()])); print(f['images/path'][g['group_keeper'][k]].decode())" "$out/hashes.h5")
+"$BUILD/doppel" query "$out/hashes.h5" "$first"

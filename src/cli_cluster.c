@@ -47,7 +47,7 @@ const char dp_cli_usage_cluster[] =
 	"      --verify-distance V  that agreement: dhash (else phash) distance <= V\n"
 	"                           (default 3; -1: never match low-information files)\n"
 	"      --scene-gap S        largest capture-time gap inside a scene, seconds\n"
-	"                           (default 90)\n"
+	"                           (default 60)\n"
 	"      --name NAME          group name under /clusters (default: the level)\n"
 	"  -j, --threads N          threads for the pair search (default: all cores)\n"
 	"  -q, --quiet              no summary\n"

@@ -21,7 +21,7 @@ void dp_cluster_opts_default(struct dp_cluster_opts *o)
 	o->split_distance = 31;
 	o->quality_min = 50;
 	o->verify_distance = 3;
-	o->scene_gap_s = 90.0;
+	o->scene_gap_s = 60.0;
 	o->threads = 0;
 }
 

@@ -60,7 +60,7 @@ struct dp_cluster_opts {
 	int threads;            /* 0: all cores */
 };
 
-/* dp_cluster_opts_default - PDQ, shot level, 31, 31, quality 50, verify 3, 90 s, all cores. */
+/* dp_cluster_opts_default - PDQ, shot level, 31, 31, quality 50, verify 3, 60 s, all cores. */
 void dp_cluster_opts_default(struct dp_cluster_opts *o);
 
 /* The result; arrays have n (rows) or ngroups entries, all owned. */

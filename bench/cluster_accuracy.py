@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""bench/cluster_accuracy.py - shot and scene accuracy of doppel cluster on a labelled corpus.
+
+Scans CORPUS/images (made by the corpus generator `mkcorpus`, which also
+writes CORPUS/truth.csv), clusters at shot and scene level with the given
+options, and scores each clustering with the generator's `evaluate` tool
+(pairwise precision/recall/F1, ARI, groups merging two truth groups). The
+scene level is also scored without capture metadata (the shot groups alone),
+which is what scene grouping falls back to when EXIF is absent.
+
+  bench=cluster_accuracy level=shot images=5000 precision=... recall=... f1=... ari=...
+        false_merge_groups=... predicted_groups=... false_merge_share=... target_f1=0.98 pass=no
+  bench=cluster_accuracy level=scene ...            target_f1=0.90
+  bench=cluster_accuracy level=scene_without_metadata ...
+  bench=cluster_family family=crop copies=922 with_original=0.17
+
+usage: bench/cluster_accuracy.py CORPUS --evaluate PATH/evaluate [-j N] [--keep FILE.h5]
+       [-- extra doppel cluster options]
+
+SPDX-License-Identifier: MIT
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOPPEL = os.path.join(TOP, "build", "doppel")
+
+
+def run(args):
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise SystemExit("bench: %s failed: %s" % (args[:2], r.stderr.decode(errors="replace")))
+    return r.stdout
+
+
+def score(evaluate, truth, h5, name, level):
+    out = run([sys.executable, evaluate, "--truth", truth, "--labels", h5, "--h5-paths",
+               "images/path", "--h5-labels", "clusters/%s/label" % name, "--level", level, "--json"])
+    return json.loads(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus")
+    ap.add_argument("--evaluate", required=True, help="the corpus generator's evaluate tool")
+    ap.add_argument("-j", "--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--keep", help="keep the result file here")
+    ap.add_argument("extra", nargs="*", help="options passed to doppel cluster")
+    args = ap.parse_args()
+    truth = os.path.join(args.corpus, "truth.csv")
+    h5 = args.keep or os.path.join(tempfile.mkdtemp(prefix="doppel-acc."), "scan.h5")
+    run([DOPPEL, "scan", os.path.join(args.corpus, "images"), "-o", h5, "-f", "-q",
+         "-j", str(args.threads)])
+    for level in ("shot", "scene"):
+        run([DOPPEL, "cluster", h5, "--level", level, "-q", "-j", str(args.threads)] + args.extra)
+    rows = [("shot", "shot", "shot", 0.98), ("scene", "scene", "scene", 0.90),
+            ("scene_without_metadata", "shot", "scene", 0.90)]
+    for label, name, level, target in rows:
+        d = score(args.evaluate, truth, h5, name, level)
+        share = d["false_merge_clusters"] / max(1, d["predicted_clusters"])
+        print("bench=cluster_accuracy level=%s images=%d precision=%.4f recall=%.4f f1=%.4f ari=%.4f "
+              "false_merge_groups=%d predicted_groups=%d false_merge_share=%.4f target_f1=%.2f pass=%s"
+              % (label, d["images"], d["precision"], d["recall"], d["f1"], d["ari"],
+                 d["false_merge_clusters"], d["predicted_clusters"], share, target,
+                 "yes" if d["f1"] >= target and (level != "shot" or share <= 0.005) else "no"))
+        if label == "shot":
+            for fam, v in sorted(d.get("copy_recall_by_family", {}).items()):
+                print("bench=cluster_family family=%s copies=%d with_original=%.3f"
+                      % (fam, v["copies"], v["with_original"]))
+        sys.stdout.flush()
+    if not args.keep:
+        os.unlink(h5)
+        os.rmdir(os.path.dirname(h5))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
