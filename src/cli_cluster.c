@@ -60,7 +60,9 @@ const char dp_cli_usage_query[] =
 	"\n"
 	"Hash each IMAGE as the scan did (or take a 64-digit PDQ / 16-digit 64-bit\n"
 	"hash in hex) and print every stored file within the distance, best first:\n"
-	"distance, row, path. Files whose hash is low-information are not listed.\n"
+	"distance, row, path. Stored files are compared on their whole-image hash\n"
+	"and on their hash inside uniform borders; files whose hashes are\n"
+	"low-information are not listed.\n"
 	"\n"
 	"options:\n"
 	"      --max-distance D     default 31 (pdq), 8 (64-bit hashes)\n"
@@ -407,8 +409,8 @@ int dp_cli_query(int argc, char **argv)
 	int maxd = -1, qmin = 50, json = 0, rotations = 0, ch, rc = EXIT_OK, nwords;
 	struct doppel_hasher *h = NULL;
 	struct match *best = NULL;
-	uint32_t *ids = NULL;
-	uint64_t *codes = NULL;
+	uint32_t *ids = NULL, *erow = NULL, *slot = NULL;
+	uint64_t *codes = NULL, *ecodes = NULL;
 	size_t nids = 0;
 	struct dp_table t;
 	struct dp_err err;
@@ -451,26 +453,39 @@ int dp_cli_query(int argc, char **argv)
 		return dp_cli_fail(&err);
 	}
 	codes = dp_table_codes(&t, kind, &nwords);
-	ids = malloc((t.n ? t.n : 1) * sizeof(uint32_t));
+	ids = malloc((2 * t.n + 1) * sizeof(uint32_t));
+	erow = malloc((2 * t.n + 1) * sizeof(uint32_t));
+	ecodes = malloc((2 * t.n + 1) * (size_t)nwords * sizeof(uint64_t));
 	best = malloc((t.n ? t.n : 1) * sizeof(*best));
+	slot = calloc(t.n ? t.n : 1, sizeof(*slot));
 	h = doppel_hasher_new(kind, (t.orient ? 0 : DOPPEL_NO_ORIENT) |
 				    (t.exact ? DOPPEL_EXACT : 0) |
 				    (t.reference ? DOPPEL_REFERENCE_PDQ : 0));
-	if (!codes || !ids || !best || !h) {
+	if (!codes || !ids || !erow || !ecodes || !best || !slot || !h) {
 		fprintf(stderr, "doppel: out of memory\n");
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	/* The stored rows that take part in matching, as in cluster. */
+	/* The stored hashes that take part in matching, as in cluster: each
+	 * row's hash and, for PDQ, its hash inside uniform borders. */
 	for (uint32_t i = 0; i < t.n; i++) {
 		const uint64_t *c = codes + (size_t)i * nwords;
 
 		if (t.status[i] != DP_ST_OK)
 			continue;
-		if (kind == DP_HASH_PDQ ? t.pdq_quality[i] < qmin : (c[0] == 0 || c[0] == UINT64_MAX))
-			continue;
-		ids[nids++] = i;
+		if (kind == DP_HASH_PDQ ? t.pdq_quality[i] >= qmin : (c[0] != 0 && c[0] != UINT64_MAX)) {
+			erow[nids] = i;
+			memcpy(ecodes + nids * (size_t)nwords, c, (size_t)nwords * 8);
+			nids++;
+		}
+		if (kind == DP_HASH_PDQ && t.pdq_trim && t.pdq_trim_quality[i] >= qmin) {
+			erow[nids] = i;
+			memcpy(ecodes + nids * 4, t.pdq_trim[i], 32);
+			nids++;
+		}
 	}
+	for (size_t e = 0; e < nids; e++)
+		ids[e] = (uint32_t)e;
 	for (int a = optind + 1; a < argc; a++) {
 		uint64_t q[8][4];
 		int nq, quality;
@@ -487,22 +502,24 @@ int dp_cli_query(int argc, char **argv)
 			fprintf(stderr, "doppel: query: %s: PDQ quality %d is under %d: matches are "
 				"not meaningful\n", argv[a], quality, qmin);
 		for (int v = 0; v < nq; v++)
-			if (dp_brute_query(codes, nwords, ids, nids, q[v], (uint32_t)v, maxd, &hits)) {
+			if (dp_brute_query(ecodes, nwords, ids, nids, q[v], (uint32_t)v, maxd, &hits)) {
 				fprintf(stderr, "doppel: out of memory\n");
 				rc = EXIT_FAIL;
 				break;
 			}
-		/* Best variant per row. */
+		/* Best hash and variant per row (slot[row]: its place in best, + 1). */
 		for (size_t k = 0; k < hits.n; k++) {
-			size_t m;
+			uint32_t row = erow[hits.v[k].j];
+			size_t m = slot[row] ? slot[row] - 1 : nb;
 
-			for (m = 0; m < nb && best[m].row != hits.v[k].j; m++)
-				;
-			if (m == nb)
-				best[nb++] = (struct match){ hits.v[k].j, hits.v[k].d, (int)hits.v[k].i };
-			else if (hits.v[k].d < best[m].d)
-				best[m] = (struct match){ hits.v[k].j, hits.v[k].d, (int)hits.v[k].i };
+			if (m == nb) {
+				slot[row] = (uint32_t)nb + 1;
+				best[nb++] = (struct match){ row, hits.v[k].d, (int)hits.v[k].i };
+			} else if (hits.v[k].d < best[m].d)
+				best[m] = (struct match){ row, hits.v[k].d, (int)hits.v[k].i };
 		}
+		for (size_t m = 0; m < nb; m++)
+			slot[best[m].row] = 0;
 		qsort(best, nb, sizeof(*best), cmp_match);
 		if (!json)
 			printf("# %s: %zu within %d\n", argv[a], nb, maxd);
@@ -513,7 +530,10 @@ int dp_cli_query(int argc, char **argv)
 out:
 	doppel_hasher_free(h);
 	free(best);
+	free(slot);
 	free(ids);
+	free(erow);
+	free(ecodes);
 	free(codes);
 	dp_table_free(&t);
 	return rc;

@@ -99,15 +99,40 @@ struct ctx {
 	size_t nids;
 	uint32_t *adj_off, *adj;   /* near pairs as adjacency lists over rows (CSR) */
 	const uint64_t *verify;    /* the second hash (dhash or phash), or NULL */
+	const uint64_t *trim;      /* PDQ inside uniform borders per row (4 words), or NULL */
+	uint8_t *trim_info;        /* per row: information of the trimmed hash (0 none) */
+	/* Index entries: a row's hash and, where it has one, its trimmed hash. */
+	uint64_t *ecodes;
+	uint32_t *erow, *eids;
+	uint8_t *elow;             /* entry is low-information: its pairs need verification */
+	size_t nent;
 };
 
-static unsigned distance(const struct ctx *x, uint32_t a, uint32_t b)
+static unsigned code_distance(const uint64_t *p, const uint64_t *q, int nwords)
 {
-	const uint64_t *p = x->codes + (size_t)a * x->nwords, *q = x->codes + (size_t)b * x->nwords;
 	unsigned d = 0;
 
-	for (int w = 0; w < x->nwords; w++)
+	for (int w = 0; w < nwords; w++)
 		d += dp_hamming64(p[w], q[w]);
+	return d;
+}
+
+/* Distance of two rows: the least over their hashes (the whole image, and
+ * the part inside uniform borders where a row has one). */
+static unsigned distance(const struct ctx *x, uint32_t a, uint32_t b)
+{
+	const uint64_t *pa = x->codes + (size_t)a * x->nwords, *pb = x->codes + (size_t)b * x->nwords;
+	unsigned d = code_distance(pa, pb, x->nwords), e;
+
+	if (!x->trim)
+		return d;
+	if (x->trim_info[a] && (e = code_distance(x->trim + 4 * (size_t)a, pb, 4)) < d)
+		d = e;
+	if (x->trim_info[b] && (e = code_distance(pa, x->trim + 4 * (size_t)b, 4)) < d)
+		d = e;
+	if (x->trim_info[a] && x->trim_info[b] &&
+	    (e = code_distance(x->trim + 4 * (size_t)a, x->trim + 4 * (size_t)b, 4)) < d)
+		d = e;
 	return d;
 }
 
@@ -130,6 +155,18 @@ static int information(const struct ctx *x, uint32_t row)
 	if (!(c[0] | c[1] | c[2] | c[3]))
 		return 0;   /* a flat image: every coefficient zero */
 	if (x->t->pdq_quality[row] >= x->o->quality_min)
+		return 2;
+	return x->verify && x->o->verify_distance >= 0 ? 1 : 0;
+}
+
+/* Information grade of a row's trimmed hash, as information() for the main one. */
+static int trim_information(const struct ctx *x, uint32_t row)
+{
+	const uint64_t *c = x->trim + 4 * (size_t)row;
+
+	if (!(c[0] | c[1] | c[2] | c[3]))
+		return 0;   /* no border, or a flat inside */
+	if (x->t->pdq_trim_quality[row] >= x->o->quality_min)
 		return 2;
 	return x->verify && x->o->verify_distance >= 0 ? 1 : 0;
 }
@@ -162,11 +199,15 @@ static int exact_groups(struct ctx *x)
 			x->c->flags[i] |= DP_CF_NOT_IMAGE;
 			continue;
 		}
+		if (x->trim)
+			x->trim_info[i] = (uint8_t)trim_information(x, i);
 		switch (information(x, i)) {
 		case 0:
 			x->c->flags[i] |= DP_CF_LOW_INFO;
 			x->c->n_low_info++;
-			continue;
+			if (!x->trim || !x->trim_info[i])
+				continue;
+			break;
 		case 1:
 			x->c->flags[i] |= DP_CF_LOW_INFO;
 			x->c->n_low_info++;
@@ -212,22 +253,74 @@ out:
 	free(cnt);
 }
 
-/* Keep a pair with a low-information row only when the second hash agrees. */
-static void verify_pairs(struct ctx *x)
+/* The index entries: each representative's hash (when it has information)
+ * and its trimmed hash (when it has one with information). */
+static int build_entries(struct ctx *x)
+{
+	size_t cap = x->nids * (x->trim ? 2 : 1), w = (size_t)x->nwords;
+
+	x->ecodes = malloc((cap ? cap : 1) * w * sizeof(uint64_t));
+	x->erow = malloc((cap ? cap : 1) * sizeof(uint32_t));
+	x->eids = malloc((cap ? cap : 1) * sizeof(uint32_t));
+	x->elow = malloc(cap ? cap : 1);
+	if (!x->ecodes || !x->erow || !x->eids || !x->elow)
+		return DP_E_NOMEM;
+	for (size_t k = 0; k < x->nids; k++) {
+		uint32_t r = x->ids[k];
+		int info = information(x, r);
+
+		if (info) {
+			memcpy(x->ecodes + x->nent * w, x->codes + (size_t)r * w, w * 8);
+			x->erow[x->nent] = r;
+			x->elow[x->nent++] = info == 1;
+		}
+		if (x->trim && x->trim_info[r]) {
+			memcpy(x->ecodes + x->nent * w, x->trim + 4 * (size_t)r, 32);
+			x->erow[x->nent] = r;
+			x->elow[x->nent++] = x->trim_info[r] == 1;
+		}
+	}
+	for (size_t e = 0; e < x->nent; e++)
+		x->eids[e] = (uint32_t)e;
+	return 0;
+}
+
+/*
+ * Entry pairs -> row pairs: drop a row paired with itself, keep a pair with
+ * a low-information entry only when the second hash agrees, and keep the
+ * least distance of each row pair. Sorted by (i, j) on return.
+ */
+static void map_pairs(struct ctx *x)
 {
 	struct dp_pairs *p = &x->c->pairs;
 	size_t kept = 0;
 
 	for (size_t k = 0; k < p->n; k++) {
-		uint32_t i = p->v[k].i, j = p->v[k].j;
+		uint32_t ea = p->v[k].i, eb = p->v[k].j;
+		uint32_t i = x->erow[ea], j = x->erow[eb];
 
-		if ((x->c->flags[i] | x->c->flags[j]) & DP_CF_LOW_INFO) {
+		if (i == j)
+			continue;
+		if (x->elow[ea] || x->elow[eb]) {
 			if ((int)dp_hamming64(x->verify[i], x->verify[j]) > x->o->verify_distance) {
 				x->c->n_pairs_rejected++;
 				continue;
 			}
-			x->c->flags[i] |= (x->c->flags[i] & DP_CF_LOW_INFO) ? DP_CF_VERIFIED : 0;
-			x->c->flags[j] |= (x->c->flags[j] & DP_CF_LOW_INFO) ? DP_CF_VERIFIED : 0;
+			if (x->c->flags[i] & DP_CF_LOW_INFO)
+				x->c->flags[i] |= DP_CF_VERIFIED;
+			if (x->c->flags[j] & DP_CF_LOW_INFO)
+				x->c->flags[j] |= DP_CF_VERIFIED;
+		}
+		p->v[kept++] = (struct dp_pair){ i < j ? i : j, i < j ? j : i, p->v[k].d };
+	}
+	p->n = kept;
+	dp_pairs_sort(p);
+	kept = 0;
+	for (size_t k = 0; k < p->n; k++) {
+		if (kept && p->v[kept - 1].i == p->v[k].i && p->v[kept - 1].j == p->v[k].j) {
+			if (p->v[k].d < p->v[kept - 1].d)
+				p->v[kept - 1].d = p->v[k].d;
+			continue;
 		}
 		p->v[kept++] = p->v[k];
 	}
@@ -599,6 +692,12 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	x.parent = malloc((n ? n : 1) * sizeof(uint32_t));
 	x.ids = malloc((n ? n : 1) * sizeof(uint32_t));
 	x.codes = dp_table_codes(t, o->hash, &x.nwords);
+	if (o->hash == DP_HASH_PDQ && t->pdq_trim) {
+		x.trim = (const uint64_t *)t->pdq_trim;
+		x.trim_info = calloc(n ? n : 1, 1);
+		if (!x.trim_info)
+			goto fail;
+	}
 	if (o->hash == DP_HASH_PDQ) {
 		x.verify = t->dhash ? t->dhash : t->phash;
 		c->verify_hash = t->dhash ? DP_HASH_DHASH : t->phash ? DP_HASH_PHASH : 0;
@@ -608,15 +707,16 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		goto fail;
 	if ((rc = exact_groups(&x)) != 0)
 		goto fail;
-	ix = dp_mih_new(x.codes, x.nwords, x.ids, x.nids, o->max_distance, err);
+	if ((rc = build_entries(&x)) != 0)
+		goto fail;
+	ix = dp_mih_new(x.ecodes, x.nwords, x.eids, x.nent, o->max_distance, err);
 	if (!ix) {
 		rc = err ? err->code : DP_E_NOMEM;
 		goto out;
 	}
 	if ((rc = search(ix, o->threads, &c->pairs, err)) != 0)
 		goto out;
-	if (x.verify)
-		verify_pairs(&x);
+	map_pairs(&x);
 	for (size_t i = 0; i < n; i++)
 		if (c->flags[i] & DP_CF_VERIFIED)
 			c->n_low_info_matched++;
@@ -651,6 +751,11 @@ out:
 	free(x.codes);
 	free(x.adj_off);
 	free(x.adj);
+	free(x.trim_info);
+	free(x.ecodes);
+	free(x.erow);
+	free(x.eids);
+	free(x.elow);
 	if (rc)
 		dp_clusters_free(c);
 	return rc;

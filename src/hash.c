@@ -2,7 +2,10 @@
  *
  * The image is turned into float luma once; the 64-bit hashes are computed
  * from area-resized copies of it, then PDQ runs its Jarosz filter in place
- * on the luma (which it destroys, hence the order). All working memory
+ * on the luma (which it destroys, hence the order). Before that, when the
+ * image has uniform borders (letterbox bars, frames), PDQ also hashes what
+ * lies inside them (pdq_trim), with the source geometry of that part so
+ * that fast mode still filters as at full resolution. All working memory
  * lives in the per-thread scratch and only grows (realloc here, never in
  * the kernels), so a thread allocates only when it meets a larger image
  * than before. The kernel table is looked up once per scratch.
@@ -23,7 +26,8 @@ struct dp_hash_scratch {
 	float *luma;                  /* w*h luma; destroyed by PDQ */
 	float *tmp;                   /* w*h, PDQ box-filter ping-pong */
 	float *resize;                /* dp_resize_area_floats(w, h, 32, 32) */
-	size_t luma_cap, tmp_cap, resize_cap;   /* floats allocated */
+	float *trim;                  /* the luma inside uniform borders */
+	size_t luma_cap, tmp_cap, resize_cap, trim_cap;   /* floats allocated */
 	struct dp_hash_work work;     /* fixed-size buffers + DCT matrices */
 };
 
@@ -57,6 +61,7 @@ void dp_hash_scratch_free(struct dp_hash_scratch *s)
 	free(s->luma);
 	free(s->tmp);
 	free(s->resize);
+	free(s->trim);
 	free(s);
 }
 
@@ -128,6 +133,46 @@ static int load_luma(const struct dp_image *im, unsigned kinds,
 	return 0;
 }
 
+/* The source geometry of pixels [x0, x1) of an axis (see struct dp_pdq_axis). */
+static struct dp_pdq_axis sub_axis(struct dp_pdq_axis a, int x0, int x1)
+{
+	double start = a.off + a.scale * x0, end = a.off + a.scale * x1;
+	double s0 = start < 0 ? 0 : start, e0 = end > a.src ? a.src : end;
+	struct dp_pdq_axis r = { (int)(e0 - s0 + 0.5), a.scale, start - s0 };
+
+	return r;
+}
+
+/*
+ * PDQ of the part of s->luma inside uniform borders into out->pdq_trim
+ * (left zero when there is none). Borders count from 1% of the side (at
+ * least 2 lines). Returns 0 or DP_E_NOMEM.
+ */
+static int hash_trimmed(const struct dp_image *im, struct dp_hash_scratch *s,
+			struct dp_hashes *out, struct dp_err *err)
+{
+	int box[4], min_lines = (im->w < im->h ? im->w : im->h) / 100, tw, th, q;
+	struct dp_pdq_axis ax, ay;
+
+	if (min_lines < 2)
+		min_lines = 2;
+	if (!dp_border_find(s->luma, im->w, im->h, min_lines, box))
+		return 0;
+	tw = box[2] - box[0];
+	th = box[3] - box[1];
+	if (grow(&s->trim, &s->trim_cap, (size_t)tw * (size_t)th))
+		return dp_err_set(err, DP_E_NOMEM, "hash: out of memory for a %dx%d border crop",
+				  tw, th);
+	for (int y = 0; y < th; y++)
+		memcpy(s->trim + (size_t)y * tw, s->luma + (size_t)(y + box[1]) * im->w + box[0],
+		       (size_t)tw * sizeof(float));
+	ax = sub_axis(im->ax, box[0], box[2]);
+	ay = sub_axis(im->ay, box[1], box[3]);
+	dp_pdq_from_shrunk(s->k, s->trim, tw, th, &ax, &ay, s->tmp, &s->work, out->pdq_trim, &q);
+	out->pdq_trim_quality = (uint8_t)q;
+	return 0;
+}
+
 int dp_hash_image(const struct dp_image *im, unsigned kinds,
 		  struct dp_hash_scratch *s, struct dp_hashes *out,
 		  struct dp_err *err)
@@ -157,6 +202,9 @@ int dp_hash_image(const struct dp_image *im, unsigned kinds,
 	if (kinds & DP_HASH_PDQ) {
 		int quality;
 
+		rc = hash_trimmed(im, s, out, err);
+		if (rc)
+			return rc;
 		dp_pdq_from_shrunk(k, s->luma, im->w, im->h, &im->ax, &im->ay, s->tmp, &s->work,
 				   out->pdq, &quality);
 		out->pdq_quality = (uint8_t)quality;

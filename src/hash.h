@@ -29,6 +29,8 @@ enum dp_hash_kind {
 struct dp_hashes {
 	uint8_t pdq[32];      /* PDQ bits; bytes in the order of the reference hex string */
 	uint8_t pdq_quality;  /* 0..100 */
+	uint8_t pdq_trim[32]; /* PDQ of the image inside uniform borders; all zero when none */
+	uint8_t pdq_trim_quality;
 	uint64_t phash;       /* bit 63 = first cell (row-major), as imagehash's hex */
 	uint64_t dhash;
 	uint64_t ahash;

@@ -63,6 +63,8 @@ static const struct column columns[] = {
 	{ "images", "camera_serial", COL_TEXT, 0, ROWF(exif.serial) },
 	{ "hashes", "pdq", COL_BYTES32, DP_HASH_PDQ, ROWF(hashes.pdq) },
 	{ "hashes", "pdq_quality", COL_U8, DP_HASH_PDQ, ROWF(hashes.pdq_quality) },
+	{ "hashes", "pdq_trim", COL_BYTES32, DP_HASH_PDQ, ROWF(hashes.pdq_trim) },
+	{ "hashes", "pdq_trim_quality", COL_U8, DP_HASH_PDQ, ROWF(hashes.pdq_trim_quality) },
 	{ "hashes", "phash", COL_U64, DP_HASH_PHASH, ROWF(hashes.phash) },
 	{ "hashes", "dhash", COL_U64, DP_HASH_DHASH, ROWF(hashes.dhash) },
 	{ "hashes", "ahash", COL_U64, DP_HASH_AHASH, ROWF(hashes.ahash) },

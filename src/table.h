@@ -29,6 +29,8 @@ struct dp_table {
 	unsigned hashes;            /* enum dp_hash_kind bits of the datasets present */
 	uint8_t (*pdq)[32];         /* NULL unless DP_HASH_PDQ */
 	uint8_t *pdq_quality;
+	uint8_t (*pdq_trim)[32];    /* PDQ inside uniform borders (all zero: none); NULL in older files */
+	uint8_t *pdq_trim_quality;
 	uint64_t *phash, *dhash, *ahash;   /* NULL unless present */
 };
 

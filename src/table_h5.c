@@ -93,6 +93,8 @@ void dp_table_free(struct dp_table *t)
 	free(t->height);
 	free(t->pdq);
 	free(t->pdq_quality);
+	free(t->pdq_trim);
+	free(t->pdq_trim_quality);
 	free(t->phash);
 	free(t->dhash);
 	free(t->ahash);
@@ -172,6 +174,15 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 		t->pdq_quality = read_numbers(file, "/hashes/pdq_quality", H5T_NATIVE_UINT8, 1, 1, n);
 		if (!t->pdq || !t->pdq_quality)
 			goto damaged;
+		/* Optional: files written before border hashes lack them. */
+		if (dp_h5_dataset_rows(file, "/hashes/pdq_trim") == (hssize_t)n &&
+		    dp_h5_dataset_rows(file, "/hashes/pdq_trim_quality") == (hssize_t)n) {
+			t->pdq_trim = read_numbers(file, "/hashes/pdq_trim", H5T_NATIVE_UINT8, 1, 32, n);
+			t->pdq_trim_quality = read_numbers(file, "/hashes/pdq_trim_quality",
+							   H5T_NATIVE_UINT8, 1, 1, n);
+			if (!t->pdq_trim || !t->pdq_trim_quality)
+				goto damaged;
+		}
 	}
 	if ((t->hashes & DP_HASH_PHASH) &&
 	    !(t->phash = read_numbers(file, "/hashes/phash", H5T_NATIVE_UINT64, 8, 1, n)))

@@ -40,7 +40,8 @@
  *                   palette and layout; photo_6 is a second shot of photo_0's
  *                   scene (same camera, 2 s later, turned and zoomed: as far
  *                   from photo_0 in hash space as an unrelated photo)
- *   copies/         q 55 re-encode, 50% resize, 3% crop, orientation 6 and 3
+ *   copies/         q 55 re-encode, 50% resize, 3% crop, 15% letterbox bars,
+ *                   orientation 6 and 3
  *                   (stored pixels turned, EXIF says how to show them), .dat
  *                   name, greyscale, PNG, WebP q 80, TIFF (LZW), GIF (256
  *                   colours), PPM, 16-bit PNG, RGBA PNG, CMYK (Adobe) JPEG,
@@ -191,7 +192,7 @@ struct shot_spec {
 enum copy_kind {
 	C_EXACT, C_JPEG, C_RESIZE, C_CROP, C_GREY, C_PNG, C_WEBP, C_TIFF,
 	C_GIF, C_PNM, C_PNG16, C_RGBA, C_CMYK, C_ORIENT6, C_ORIENT3,
-	C_PROGRESSIVE, C_DAT, C_PNG_AS_JPG
+	C_PROGRESSIVE, C_DAT, C_PNG_AS_JPG, C_LETTERBOX
 };
 
 /* A copy in a corpus description: which shot, where, how. */
@@ -1676,6 +1677,15 @@ static int make_copy(const char *dir, const struct copy_spec *c,
 		res = t[0];
 		vrc = jpeg_with_exif(res, 90, 0, use_exif, &out, e);
 		break;
+	case C_LETTERBOX:
+		/* Black bars above and below, param percent of the height each. */
+		snprintf(label, sizeof(label), "letterbox%d", c->param);
+		if (vips_embed(src, &t[0], 0, h * c->param / 100, w, h + 2 * (h * c->param / 100),
+			       "extend", VIPS_EXTEND_BLACK, NULL))
+			goto out_vips;
+		res = t[0];
+		vrc = jpeg_with_exif(res, 90, 0, use_exif, &out, e);
+		break;
 	case C_GREY:
 		snprintf(label, sizeof(label), "grey");
 		if (vips_colourspace(src, &t[0], VIPS_INTERPRETATION_B_W, NULL))
@@ -2100,6 +2110,7 @@ static int mode_tests(const char *dir, uint64_t seed, struct mf_err *e)
 		{ 0, "copies/photo_0_q55.jpg", C_JPEG, 55, 1 },
 		{ 0, "copies/photo_0_half.jpg", C_RESIZE, 50, 0 },
 		{ 0, "copies/photo_0_crop3.jpg", C_CROP, 3, 1 },
+		{ 0, "copies/photo_0_letterbox.jpg", C_LETTERBOX, 15, 0 },
 		{ 0, "copies/photo_0_orient6.jpg", C_ORIENT6, 0, 1 },
 		{ 0, "copies/photo_0.dat", C_DAT, 0, 1 },
 		{ 0, "dup/photo_0.jpg", C_EXACT, 0, 1 },

@@ -5,7 +5,9 @@ Scans the tests corpus of build/tests/mkfixtures and checks, against the
 manifest and against hashes recomputed here from the HDF5 file:
   - exact groups are exactly the rows sharing a SHA-256;
   - the near pairs are exactly the pairs of representatives within 31
-    (brute force in Python), each once, with the right distance;
+    (brute force in Python over the whole-image and border-trimmed hashes),
+    each once, with the least distance; a letterbox copy joins its photo
+    through the trimmed hash;
   - shot groups never mix two shots of the manifest; copies within 31 of
     their original are with it; photo_6 (another shot of photo_0's scene)
     is not; rows that are not images have label -1; keepers, sizes and
@@ -63,6 +65,8 @@ with h5py.File(h5, "r") as f:
     sha = f["images/sha256"][()]
     pdq = f["hashes/pdq"][()]
     qual = f["hashes/pdq_quality"][()]
+    trim = f["hashes/pdq_trim"][()]
+    trimq = f["hashes/pdq_trim_quality"][()]
     width, height, size = f["images/width"][()], f["images/height"][()], f["images/size"][()]
 cl, attrs = read(h5, "shot")
 n = len(paths)
@@ -87,8 +91,21 @@ for i in matchable:
     if bytes(sha[i]) not in seen:
         seen.add(bytes(sha[i]))
         reps.append(i)
-want = {(i, j, hamming_bytes(pdq[i], pdq[j])) for a, i in enumerate(reps) for j in reps[a + 1:]
-        if hamming_bytes(pdq[i], pdq[j]) <= 31}
+
+
+def codes(i):
+    """The hashes a row is matched on: the whole image, and inside borders if any."""
+    out = [pdq[i]]
+    if any(trim[i]) and trimq[i] >= 50:
+        out.append(trim[i])
+    return out
+
+
+def rowdist(i, j):
+    return min(hamming_bytes(a, b) for a in codes(i) for b in codes(j))
+
+
+want = {(i, j, rowdist(i, j)) for a, i in enumerate(reps) for j in reps[a + 1:] if rowdist(i, j) <= 31}
 got = list(zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(), cl["pairs_distance"].tolist()))
 ok(set(got) == want and len(got) == len(want), "near pairs = brute force over representatives (%d)"
    % len(want), (sorted(set(got) ^ want))[:10])
@@ -129,7 +146,7 @@ for i in range(n):
     if not m or m["kind"] not in ("copy", "exact") or status[i] != 0 or m["shot"] not in orig:
         continue
     o = orig[m["shot"]]
-    if qual[i] >= 50 and qual[o] >= 50 and hamming_bytes(pdq[i], pdq[o]) <= 31:
+    if qual[i] >= 50 and qual[o] >= 50 and rowdist(i, o) <= 31:
         if label[i] == label[o]:
             together += 1
         else:
@@ -159,8 +176,12 @@ ok(not bad_keeper, "keeper = largest resolution, then largest file, then first p
 ok(all(((flags[i] & 2) != 0) == (label[i] >= 0 and keeper[label[i]] == i) for i in range(n)),
    "flag 2 marks exactly the keepers")
 kd = cl["keeper_distance"]
-ok(all(kd[i] == (hamming_bytes(pdq[i], pdq[keeper[label[i]]]) if label[i] >= 0 else -1) for i in range(n)),
+ok(all(kd[i] == (rowdist(i, keeper[label[i]]) if label[i] >= 0 else -1) for i in range(n)),
    "keeper_distance is the PDQ distance to the keeper")
+lb = paths.index(os.path.join(corpus.encode(), b"copies/photo_0_letterbox.jpg"))
+ok(any(trim[lb]) and hamming_bytes(pdq[lb], pdq[p0]) > 31 and label[lb] == label[p0],
+   "the letterbox copy (whole-image PDQ %d from photo_0) joins it through its border-trimmed hash"
+   % hamming_bytes(pdq[lb], pdq[p0]))
 
 # ---- scenes, names, determinism ---------------------------------------------------
 before = digest(h5)

@@ -188,8 +188,8 @@ close_bad = []
 for p, m in by_path.items():
     if m["kind"] not in ("copy", "exact") or m["expect"] != "ok" or p not in index:
         continue
-    if "crop" in m["transform"]:
-        continue        # global hashes do not survive crops reliably (DESIGN.md)
+    if "crop" in m["transform"] or "letterbox" in m["transform"]:
+        continue        # global hashes do not survive crops or borders (DESIGN.md)
     o = originals.get(int(m["shot"]))
     if o is None:
         continue
@@ -199,6 +199,13 @@ for p, m in by_path.items():
         close_bad.append((m["transform"], d, dp))
 ok(not close_bad, "copies (re-encode, resize, formats, orientation) within PDQ 31 / pHash 10",
    close_bad)
+trim = ds["/hashes/pdq_trim"]
+lb = [index[p] for p, m in by_path.items() if "letterbox" in m["transform"] and p in index]
+ok(len(lb) == 1 and hamming_bytes(trim[lb[0]], pdq[originals[0]]) <= 8
+   and hamming_bytes(pdq[lb[0]], pdq[originals[0]]) > 31,
+   "letterbox copy: whole-image PDQ far, border-trimmed PDQ within 8 of the original",
+   [(hamming_bytes(trim[i], pdq[originals[0]]), hamming_bytes(pdq[i], pdq[originals[0]])) for i in lb])
+ok(all(not any(trim[i]) for i in originals.values()), "originals (no border) have no trimmed hash")
 exact = [p for p, m in by_path.items() if m["kind"] == "exact" and p in index]
 ok(exact and all(hamming_bytes(pdq[index[p]], pdq[originals[int(by_path[p]["shot"])]]) == 0
                  for p in exact), "exact copies have identical hashes")

@@ -1,0 +1,84 @@
+/* tests/unit/test_border.c - dp_border_find: letterbox bars, frames, and images without borders.
+ *
+ * Synthetic float luma images with known borders: bars of several
+ * thicknesses and colours on chosen sides, ringing noise inside the
+ * tolerance, a photo-like interior (random texture, whose lines are never
+ * uniform). Checks the exact box found, the thickness threshold, the 40%
+ * cap, and that border-free or too-small images report none.
+ *
+ * Usage: test_border [--seed N]
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "../testrng.h"
+#include "kernels.h"
+
+/* A w x h image: textured interior, bars of value `bar` with the given
+ * thicknesses (left, top, right, bottom), noise up to `ring` on the bars. */
+static float *make(int w, int h, const int t[4], float bar, float ring)
+{
+	float *im = xmalloc((size_t)w * (size_t)h * sizeof(float));
+
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			int in = x >= t[0] && y >= t[1] && x < w - t[2] && y < h - t[3];
+			float noise = ring * ((float)(rng_next() % 2001) / 1000.0f - 1.0f);
+
+			im[(size_t)y * w + x] = in ? (float)(40 + rng_next() % 180) : bar + noise;
+		}
+	return im;
+}
+
+static void check(int w, int h, const int t[4], float bar, float ring, int min_lines,
+		  int want_found, const int want[4], const char *what)
+{
+	float *im = make(w, h, t, bar, ring);
+	int box[4], found = dp_border_find(im, w, h, min_lines, box);
+
+	tap_ok(found == want_found && !memcmp(box, want, sizeof(box)),
+	       "%s: found %d box %d,%d,%d,%d (want %d: %d,%d,%d,%d)", what, found, box[0], box[1],
+	       box[2], box[3], want_found, want[0], want[1], want[2], want[3]);
+	free(im);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long seed;
+
+	if (tap_seed(argc, argv, 77, &seed))
+		return 2;
+	rng_state = seed ? seed : 1;
+	check(400, 300, (const int[]){ 0, 0, 0, 0 }, 0, 0, 2, 0, (const int[]){ 0, 0, 400, 300 },
+	      "no border");
+	check(400, 300, (const int[]){ 0, 40, 0, 40 }, 0, 0, 2, 1, (const int[]){ 0, 40, 400, 260 },
+	      "black letterbox bars");
+	check(400, 300, (const int[]){ 30, 0, 30, 0 }, 255, 0, 2, 1, (const int[]){ 30, 0, 370, 300 },
+	      "white pillarbox bars");
+	check(401, 301, (const int[]){ 7, 9, 11, 13 }, 128, 10, 2, 1,
+	      (const int[]){ 7, 9, 390, 288 }, "grey frame, uneven, with ringing within 10");
+	check(400, 300, (const int[]){ 0, 1, 0, 0 }, 0, 0, 3, 0, (const int[]){ 0, 0, 400, 300 },
+	      "a one-line bar under min_lines");
+	check(400, 300, (const int[]){ 0, 0, 0, 200 }, 0, 0, 2, 1, (const int[]){ 0, 0, 400, 180 },
+	      "a bar over 40% is capped at 40%");
+	check(12, 12, (const int[]){ 0, 3, 0, 3 }, 0, 0, 2, 0, (const int[]){ 0, 0, 12, 12 },
+	      "images under 16 pixels: none");
+	{
+		/* A uniform image: every side capped at 40%. */
+		float *im = xmalloc(100 * 80 * sizeof(float));
+		int box[4], found;
+
+		for (int i = 0; i < 100 * 80; i++)
+			im[i] = 77.0f;
+		found = dp_border_find(im, 100, 80, 2, box);
+		tap_ok(found == 1 && box[0] == 40 && box[1] == 32 &&
+		       box[2] == 60 && box[3] == 48, "uniform image: each side capped at 40%% (%d,%d,%d,%d)",
+		       box[0], box[1], box[2], box[3]);
+		free(im);
+	}
+	return tap_done();
+}
