@@ -27,6 +27,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
+
 #include "err.h"
 #include "kernels.h"
 #include "mih.h"
@@ -40,27 +42,6 @@ static uint64_t next(void)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return rng;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void make_codes(uint64_t *c, size_t n, double planted)
@@ -103,39 +84,39 @@ static int run(size_t n, int threads, int r, int reps, double planted, double br
 	for (size_t i = 0; i < n; i++)
 		ids[i] = (uint32_t)i;
 	for (int k = 0; k < reps; k++) {
-		double t0 = now_s();
+		double t0 = bench_now_s();
 
 		dp_mih_free(ix);
 		ix = dp_mih_new(codes, 4, ids, n, r, &err);
 		if (!ix)
 			return -1;
-		tb[k] = now_s() - t0;
+		tb[k] = bench_now_s() - t0;
 		dp_pairs_free(&pairs);
-		t0 = now_s();
+		t0 = bench_now_s();
 		if (dp_pipeline_pairs(ix, 1, &pairs, &err))
 			return -1;
-		t1[k] = now_s() - t0;
+		t1[k] = bench_now_s() - t0;
 		dp_pairs_free(&pairs);
-		t0 = now_s();
+		t0 = bench_now_s();
 		if (dp_pipeline_pairs(ix, threads, &pairs, &err))
 			return -1;
-		ts[k] = now_s() - t0;
+		ts[k] = bench_now_s() - t0;
 	}
 	tables = dp_mih_tables(ix);
 	bytes = dp_mih_bytes(ix);
 	/* Brute force over the first nq queries (about brute_pairs comparisons). */
 	while (nq < n && work < brute_pairs)
 		work += (double)(n - 1 - nq++);
-	bt = now_s();
+	bt = bench_now_s();
 	if (dp_brute_self_pairs(codes, 4, ids, n, 0, nq, r, &brute))
 		return -1;
-	brute_s = (now_s() - bt) * (work > 0 ? total / work : 1);
+	brute_s = (bench_now_s() - bt) * (work > 0 ? total / work : 1);
 	dp_pairs_sort(&brute);
 	while (bmih < pairs.n && pairs.v[bmih].i < nq)
 		bmih++;
 	ok = bmih == brute.n && (brute.n == 0 || !memcmp(pairs.v, brute.v, brute.n * sizeof(*brute.v)));
 	{
-		double mb = median(tb, reps), ms = median(ts, reps), m1 = median(t1, reps);
+		double mb = bench_median(tb, reps), ms = bench_median(ts, reps), m1 = bench_median(t1, reps);
 
 		printf("bench=cluster n=%zu r=%d threads=%d tables=%d build_s=%.3f search_s=%.3f "
 		       "search_1t_s=%.3f pairs=%zu index_mb=%.1f hash_mb=%.1f index_ratio=%.2f "

@@ -31,6 +31,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
+
 #include "err.h"
 #include "hash.h"
 #include "image.h"
@@ -50,21 +52,6 @@ static int failures;
 
 /* ------------------------------------------------------------------ */
 /* Timing                                                              */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* One kernel call with its arguments; run() performs it through table k. */
 enum job_kind {
@@ -165,21 +152,21 @@ static struct timing measure(struct job *j)
 
 	if (!s)
 		return t;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	do {
 		run(j);
 		calls++;
-	} while (now_ns() - t0 < WARMUP_NS || calls < 3);
-	one = (now_ns() - t0) / calls;
+	} while (bench_now_ns() - t0 < WARMUP_NS || calls < 3);
+	one = (bench_now_ns() - t0) / calls;
 	batch = one >= MIN_SAMPLE_NS ? 1 : (int)(MIN_SAMPLE_NS / (one > 1 ? one : 1)) + 1;
 	for (int r = 0; r < reps; r++) {
-		double a = now_ns();
+		double a = bench_now_ns();
 
 		for (int b = 0; b < batch; b++)
 			run(j);
-		s[r] = (now_ns() - a) / batch;
+		s[r] = (bench_now_ns() - a) / batch;
 	}
-	qsort(s, (size_t)reps, sizeof(double), cmp_double);
+	qsort(s, (size_t)reps, sizeof(double), bench_cmp_double);
 	t.median_ns = s[reps / 2];
 	t.min_ns = s[0];
 	free(s);

@@ -20,17 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "benchutil.h"
 #include <turbojpeg.h>
 
 #include "decode.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static unsigned char *slurp(const char *path, size_t *len)
 {
@@ -104,13 +98,6 @@ static int read_list(FILE *in, char ***files, int *n)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv)
 {
 	int threads = omp_get_max_threads(), reps = 3, rgb = 0, n = 0, failed = 0;
@@ -139,7 +126,7 @@ int main(int argc, char **argv)
 	}
 	secs = calloc((size_t)reps, sizeof(*secs));
 	for (int r = 0; r < reps; r++) {
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		uint64_t b = 0;
 		int bad = 0;
 
@@ -159,7 +146,7 @@ int main(int argc, char **argv)
 			free(pix);
 			tjDestroy(tj);
 		}
-		secs[r] = now_s() - t0;
+		secs[r] = bench_now_s() - t0;
 		bytes = b;
 		failed = bad;
 		printf("bench=decode_only impl=turbojpeg-%s threads=%d files=%d failed=%d bytes=%llu "
@@ -167,7 +154,7 @@ int main(int argc, char **argv)
 		       n, failed, (unsigned long long)bytes, r + 1, secs[r], n / secs[r],
 		       (double)bytes / 1e6 / secs[r]);
 	}
-	qsort(secs, (size_t)reps, sizeof(*secs), cmp_double);
+	qsort(secs, (size_t)reps, sizeof(*secs), bench_cmp_double);
 	printf("bench=decode_only impl=turbojpeg-%s threads=%d files=%d failed=%d bytes=%llu "
 	       "reps=%d median_seconds=%.3f images_s=%.1f mb_s=%.1f\n", rgb ? "rgb" : "gray",
 	       threads, n, failed, (unsigned long long)bytes, reps, secs[reps / 2],

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
+
 #include "decode.h"
 #include "err.h"
 #include "hash.h"
@@ -35,27 +37,6 @@ struct totals {
 	long ok, failed;
 	unsigned long long bytes;
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* Paths from argv, or one per line from stdin for "-". */
 static char **read_paths(int argc, char **argv, int first, int *n)
@@ -98,28 +79,28 @@ static void one_pass(char **paths, int n, const struct dp_scan_opts *o, struct d
 		struct dp_hashes h;
 		struct dp_err err;
 		int st;
-		double t0 = now_ns(), t1, t2;
+		double t0 = bench_now_ns(), t1, t2;
 
 		dp_err_clear(&err);
 		if (dp_reader_read(rd, paths[i], o->max_file_size, &fd, &st, &err) != 0) {
 			t->failed++;
 			continue;
 		}
-		t1 = now_ns();
+		t1 = bench_now_ns();
 		t->read_ns += t1 - t0;
 		t->bytes += fd.size;
 		if (dp_decode(dec, fd.data, fd.len, &o->decode, im, &info, &err) != 0) {
-			t->decode_ns += now_ns() - t1;
+			t->decode_ns += bench_now_ns() - t1;
 			t->failed++;
 			continue;
 		}
-		t2 = now_ns();
+		t2 = bench_now_ns();
 		t->decode_ns += t2 - t1;
 		if (dp_hash_image(im, o->hashes, hs, &h, &err) != 0) {
 			t->failed++;
 			continue;
 		}
-		t->hash_ns += now_ns() - t2;
+		t->hash_ns += bench_now_ns() - t2;
 		t->ok++;
 	}
 }
@@ -191,11 +172,11 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	{
-		double mh = median(hsh, reps), msh = median(share, reps);
+		double mh = bench_median(hsh, reps), msh = bench_median(share, reps);
 
 		printf("bench=stage_share_summary reps=%d median_read_sha_ms=%.1f median_decode_ms=%.1f "
 		       "median_hash_ms=%.1f median_hash_share=%.4f hash_us_per_image=%.1f target=0.05 "
-		       "pass=%s\n", reps, median(rs, reps), median(ds, reps), mh, msh,
+		       "pass=%s\n", reps, bench_median(rs, reps), bench_median(ds, reps), mh, msh,
 		       t.ok ? mh * 1e3 / (double)t.ok : 0.0, msh <= 0.05 ? "yes" : "no");
 	}
 	free(rs);
