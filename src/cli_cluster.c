@@ -48,6 +48,8 @@ const char dp_cli_usage_cluster[] =
 	"                           (default 3; -1: never match low-information files)\n"
 	"      --scene-gap S        largest capture-time gap inside a scene, seconds\n"
 	"                           (default 60)\n"
+	"      --rotations          also match rotated/mirrored copies (PDQ; the scan\n"
+	"                           must have stored the variants: --hashes ...,pdqdih)\n"
 	"      --name NAME          group name under /clusters (default: the level)\n"
 	"  -j, --threads N          threads for the pair search (default: all cores)\n"
 	"  -q, --quiet              no summary\n"
@@ -148,6 +150,7 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		{ "quality-min", required_argument, NULL, O_QMIN },
 		{ "scene-gap", required_argument, NULL, O_GAP },
 		{ "verify-distance", required_argument, NULL, O_VERIFY },
+		{ "rotations", no_argument, NULL, O_ROT },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -191,6 +194,7 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 			if (dp_cli_parse_int(optarg, 0, 101, &o.quality_min))
 				return dp_cli_usage_error("cluster: --quality-min wants 0..101, not '%s'", optarg);
 			break;
+		case O_ROT: o.rotations = 1; break;
 		case O_VERIFY:
 			if (dp_cli_parse_int(optarg, -1, 64, &o.verify_distance))
 				return dp_cli_usage_error("cluster: --verify-distance wants -1..64, not '%s'", optarg);

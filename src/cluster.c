@@ -22,6 +22,7 @@ void dp_cluster_opts_default(struct dp_cluster_opts *o)
 	o->quality_min = 50;
 	o->verify_distance = 3;
 	o->scene_gap_s = 60.0;
+	o->rotations = 0;
 	o->threads = 0;
 }
 
@@ -100,6 +101,7 @@ struct ctx {
 	uint32_t *adj_off, *adj;   /* near pairs as adjacency lists over rows (CSR) */
 	const uint64_t *verify;    /* the second hash (dhash or phash), or NULL */
 	const uint64_t *trim;      /* PDQ inside uniform borders per row (4 words), or NULL */
+	const uint64_t *dih;       /* with rotations: 8 variants x 4 words per row, or NULL */
 	uint8_t *trim_info;        /* per row: information of the trimmed hash (0 none) */
 	/* Index entries: a row's hash and, where it has one, its trimmed hash. */
 	uint64_t *ecodes;
@@ -133,6 +135,20 @@ static unsigned distance(const struct ctx *x, uint32_t a, uint32_t b)
 	if (x->trim_info[a] && x->trim_info[b] &&
 	    (e = code_distance(x->trim + 4 * (size_t)a, x->trim + 4 * (size_t)b, 4)) < d)
 		d = e;
+	return d;
+}
+
+/* With rotations: also the least over a's variants against b and the reverse. */
+static unsigned row_distance(const struct ctx *x, uint32_t a, uint32_t b)
+{
+	unsigned d = distance(x, a, b), e;
+
+	for (int v = 1; x->dih && v < 8; v++) {
+		if ((e = code_distance(x->dih + 32 * (size_t)a + 4 * v, x->codes + 4 * (size_t)b, 4)) < d)
+			d = e;
+		if ((e = code_distance(x->codes + 4 * (size_t)a, x->dih + 32 * (size_t)b + 4 * v, 4)) < d)
+			d = e;
+	}
 	return d;
 }
 
@@ -257,7 +273,7 @@ out:
  * and its trimmed hash (when it has one with information). */
 static int build_entries(struct ctx *x)
 {
-	size_t cap = x->nids * (x->trim ? 2 : 1), w = (size_t)x->nwords;
+	size_t cap = x->nids * (1 + (x->trim ? 1 : 0) + (x->dih ? 7 : 0)), w = (size_t)x->nwords;
 
 	x->ecodes = malloc((cap ? cap : 1) * w * sizeof(uint64_t));
 	x->erow = malloc((cap ? cap : 1) * sizeof(uint32_t));
@@ -271,6 +287,11 @@ static int build_entries(struct ctx *x)
 
 		if (info) {
 			memcpy(x->ecodes + x->nent * w, x->codes + (size_t)r * w, w * 8);
+			x->erow[x->nent] = r;
+			x->elow[x->nent++] = info == 1;
+		}
+		for (int v = 1; info && x->dih && v < 8; v++) {
+			memcpy(x->ecodes + x->nent * w, x->dih + 32 * (size_t)r + 4 * v, 32);
 			x->erow[x->nent] = r;
 			x->elow[x->nent++] = info == 1;
 		}
@@ -404,7 +425,7 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 			unsigned long long sum = 0;
 
 			for (size_t j = 0; j < ncomp; j++)
-				sum += distance(x, set[i], set[j]);
+				sum += row_distance(x, set[i], set[j]);
 			if (sum < best_sum) {
 				best_sum = sum;
 				best = i;
@@ -416,7 +437,7 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 			size_t g = 0;
 
 			for (size_t i = 0; i < ncomp; i++)
-				if (distance(x, med, set[i]) <= (unsigned)x->o->split_distance) {
+				if (row_distance(x, med, set[i]) <= (unsigned)x->o->split_distance) {
 					uint32_t v = set[i];
 
 					uf_union(x->parent, med, v);
@@ -659,7 +680,7 @@ static int keepers(struct ctx *x)
 		c->keeper_distance[i] = -1;
 		if (g < 0)
 			continue;
-		c->keeper_distance[i] = (int16_t)distance(x, i, (uint32_t)c->group_keeper[g]);
+		c->keeper_distance[i] = (int16_t)row_distance(x, i, (uint32_t)c->group_keeper[g]);
 		if (c->group_keeper[g] == (int64_t)i)
 			c->flags[i] |= DP_CF_KEEPER;
 	}
@@ -697,6 +718,14 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		x.trim_info = calloc(n ? n : 1, 1);
 		if (!x.trim_info)
 			goto fail;
+	}
+	if (o->rotations) {
+		if (o->hash != DP_HASH_PDQ || !t->pdq_dihedral) {
+			rc = dp_err_set(err, DP_E_ARG, "cluster: --rotations needs PDQ variants: scan "
+					"with --hashes ...,pdqdih");
+			goto out;
+		}
+		x.dih = (const uint64_t *)t->pdq_dihedral;
 	}
 	if (o->hash == DP_HASH_PDQ) {
 		x.verify = t->dhash ? t->dhash : t->phash;

@@ -11,8 +11,10 @@
  *      default 3). Hashes without any information (an all-zero PDQ from a
  *      flat image; an all-0/all-1 64-bit hash) are never matched;
  *   3. near pairs: every pair of representatives within max_distance
- *      (multi-index hashing, src/mih.c, run by the pipeline's threads),
- *      then the verification of step 2;
+ *      (multi-index hashing, src/mih.c, run by the pipeline's threads) over
+ *      each row's hash, its hash inside uniform borders and, with
+ *      rotations, its 7 rotated/mirrored PDQ variants; a row pair's distance
+ *      is the least over these; then the verification of step 2;
  *   4. shots: connected components of the near pairs, split so that no
  *      group chains unrelated photos: the medoid of a component (least total
  *      distance to its members) takes every member within split_distance of
@@ -57,6 +59,7 @@ struct dp_cluster_opts {
 	int quality_min;        /* PDQ quality below this: low information */
 	int verify_distance;    /* low-information pairs: second hash within this; -1: never match them */
 	double scene_gap_s;     /* scene level: largest capture-time gap inside a scene */
+	int rotations;          /* PDQ: also match the 8 rotations/mirrors (needs "pdqdih") */
 	int threads;            /* 0: all cores */
 };
 

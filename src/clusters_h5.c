@@ -130,6 +130,7 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 			       dp_hash_kind_name(c->verify_hash) : "", t_str) ||
 	    dp_h5_set_attr_i64(g, "n_low_info_matched", (int64_t)c->n_low_info_matched) ||
 	    set_attr_f64(g, "scene_gap_s", o->scene_gap_s) ||
+	    dp_h5_set_attr_i64(g, "rotations", o->rotations) ||
 	    dp_h5_set_attr_str(g, "method", method_text, t_str) ||
 	    dp_h5_set_attr_str(g, "created", now, t_str) ||
 	    dp_h5_set_attr_str(g, "tool_version", m->tool_version, t_str) ||

@@ -39,6 +39,7 @@ static const struct {
 	{ "phash", DP_HASH_PHASH },
 	{ "dhash", DP_HASH_DHASH },
 	{ "ahash", DP_HASH_AHASH },
+	{ "pdqdih", DP_HASH_PDQDIH },
 };
 
 #define DP_NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
@@ -184,7 +185,7 @@ int dp_hash_image(const struct dp_image *im, unsigned kinds,
 	rc = check_image(im, s, err);
 	if (rc)
 		return rc;
-	kinds &= DP_HASH_ALL;
+	kinds &= DP_HASH_KNOWN;
 	if (!kinds)
 		return 0;
 	rc = load_luma(im, kinds, s, err);
@@ -205,8 +206,15 @@ int dp_hash_image(const struct dp_image *im, unsigned kinds,
 		rc = hash_trimmed(im, s, out, err);
 		if (rc)
 			return rc;
-		dp_pdq_from_shrunk(k, s->luma, im->w, im->h, &im->ax, &im->ay, s->tmp, &s->work,
-				   out->pdq, &quality);
+		if (kinds & DP_HASH_PDQDIH) {
+			/* The same stages; variant 0 is the plain hash. */
+			dp_pdq_dihedral_from_shrunk(k, s->luma, im->w, im->h, &im->ax, &im->ay, s->tmp,
+						    &s->work, out->pdq_dihedral, &quality);
+			memcpy(out->pdq, out->pdq_dihedral[0], sizeof(out->pdq));
+		} else {
+			dp_pdq_from_shrunk(k, s->luma, im->w, im->h, &im->ax, &im->ay, s->tmp,
+					   &s->work, out->pdq, &quality);
+		}
 		out->pdq_quality = (uint8_t)quality;
 	}
 	return 0;
@@ -289,13 +297,15 @@ int dp_hash_parse_list(const char *list, unsigned *kinds, struct dp_err *err)
 		bit = kind_of(p, n);
 		if (!bit)
 			return dp_err_set(err, DP_E_ARG,
-					  "hash: unknown hash \"%.*s\" (known: pdq, phash, dhash, ahash, all)",
+					  "hash: unknown hash \"%.*s\" (known: pdq, phash, dhash, ahash, pdqdih, all)",
 					  (int)n, p);
 		acc |= bit;
 		p += n;
 	}
 	if (!acc)
 		return dp_err_set(err, DP_E_ARG, "hash: empty hash list \"%s\"", list);
+	if (acc & DP_HASH_PDQDIH)
+		acc |= DP_HASH_PDQ;   /* variant 0 is the plain hash */
 	*kinds = acc;
 	return 0;
 }

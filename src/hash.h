@@ -22,8 +22,10 @@ enum dp_hash_kind {
 	DP_HASH_PHASH = 1u << 1,
 	DP_HASH_DHASH = 1u << 2,
 	DP_HASH_AHASH = 1u << 3,
+	DP_HASH_PDQDIH = 1u << 4,   /* "pdqdih": the 8 PDQ rotations/mirrors (implies pdq) */
 };
 #define DP_HASH_ALL (DP_HASH_PDQ | DP_HASH_PHASH | DP_HASH_DHASH | DP_HASH_AHASH)
+#define DP_HASH_KNOWN (DP_HASH_ALL | DP_HASH_PDQDIH)   /* every bit a list may name */
 #define DP_HASH_DEFAULT (DP_HASH_PDQ | DP_HASH_PHASH | DP_HASH_DHASH)
 
 struct dp_hashes {
@@ -31,6 +33,7 @@ struct dp_hashes {
 	uint8_t pdq_quality;  /* 0..100 */
 	uint8_t pdq_trim[32]; /* PDQ of the image inside uniform borders; all zero when none */
 	uint8_t pdq_trim_quality;
+	uint8_t pdq_dihedral[8][32];  /* the 8 rotations/mirrors (DP_DIHEDRAL_* order); [0] = pdq */
 	uint64_t phash;       /* bit 63 = first cell (row-major), as imagehash's hex */
 	uint64_t dhash;
 	uint64_t ahash;

@@ -32,7 +32,7 @@
 
 enum col_kind {
 	COL_U8, COL_U32, COL_U64, COL_I64, COL_STATUS,
-	COL_BYTES32,    /* uint8_t[32] field -> N x 32 dataset */
+	COL_BYTES,      /* uint8_t[W] field -> N x W dataset (W = the field's size) */
 	COL_TEXT,       /* char[] field -> vlen string */
 	COL_PATH,       /* const char * field -> vlen string */
 };
@@ -50,7 +50,7 @@ static const struct column columns[] = {
 	{ "images", "path", COL_PATH, 0, ROWF(path) },
 	{ "images", "size", COL_U64, 0, ROWF(size) },
 	{ "images", "mtime", COL_I64, 0, ROWF(mtime_ns) },
-	{ "images", "sha256", COL_BYTES32, 0, ROWF(sha256) },
+	{ "images", "sha256", COL_BYTES, 0, ROWF(sha256) },
 	{ "images", "status", COL_STATUS, 0, ROWF(status) },
 	{ "images", "message", COL_TEXT, 0, ROWF(message) },
 	{ "images", "format", COL_TEXT, 0, ROWF(format) },
@@ -61,10 +61,11 @@ static const struct column columns[] = {
 	{ "images", "camera_make", COL_TEXT, 0, ROWF(exif.make) },
 	{ "images", "camera_model", COL_TEXT, 0, ROWF(exif.model) },
 	{ "images", "camera_serial", COL_TEXT, 0, ROWF(exif.serial) },
-	{ "hashes", "pdq", COL_BYTES32, DP_HASH_PDQ, ROWF(hashes.pdq) },
+	{ "hashes", "pdq", COL_BYTES, DP_HASH_PDQ, ROWF(hashes.pdq) },
 	{ "hashes", "pdq_quality", COL_U8, DP_HASH_PDQ, ROWF(hashes.pdq_quality) },
-	{ "hashes", "pdq_trim", COL_BYTES32, DP_HASH_PDQ, ROWF(hashes.pdq_trim) },
+	{ "hashes", "pdq_trim", COL_BYTES, DP_HASH_PDQ, ROWF(hashes.pdq_trim) },
 	{ "hashes", "pdq_trim_quality", COL_U8, DP_HASH_PDQ, ROWF(hashes.pdq_trim_quality) },
+	{ "hashes", "pdq_dihedral", COL_BYTES, DP_HASH_PDQDIH, ROWF(hashes.pdq_dihedral) },
 	{ "hashes", "phash", COL_U64, DP_HASH_PHASH, ROWF(hashes.phash) },
 	{ "hashes", "dhash", COL_U64, DP_HASH_DHASH, ROWF(hashes.dhash) },
 	{ "hashes", "ahash", COL_U64, DP_HASH_AHASH, ROWF(hashes.ahash) },
@@ -121,13 +122,13 @@ static hid_t make_status_type(void)
 	return t;
 }
 
-static size_t elem_size(enum col_kind k)
+static size_t elem_size(const struct column *c)
 {
-	switch (k) {
+	switch (c->kind) {
 	case COL_U8: case COL_STATUS: return 1;
 	case COL_U32: return 4;
 	case COL_U64: case COL_I64: return 8;
-	case COL_BYTES32: return 32;
+	case COL_BYTES: return c->size;
 	case COL_TEXT: case COL_PATH: return sizeof(char *);
 	}
 	return 0;
@@ -136,7 +137,7 @@ static size_t elem_size(enum col_kind k)
 static hid_t mem_type(const struct dp_store *s, enum col_kind k)
 {
 	switch (k) {
-	case COL_U8: case COL_BYTES32: return H5T_NATIVE_UINT8;
+	case COL_U8: case COL_BYTES: return H5T_NATIVE_UINT8;
 	case COL_STATUS: return s->t_status;
 	case COL_U32: return H5T_NATIVE_UINT32;
 	case COL_U64: return H5T_NATIVE_UINT64;
@@ -150,7 +151,7 @@ static hid_t mem_type(const struct dp_store *s, enum col_kind k)
 static hid_t file_type(const struct dp_store *s, enum col_kind k)
 {
 	switch (k) {
-	case COL_U8: case COL_BYTES32: return H5T_STD_U8LE;
+	case COL_U8: case COL_BYTES: return H5T_STD_U8LE;
 	case COL_STATUS: return s->t_status;
 	case COL_U32: return H5T_STD_U32LE;
 	case COL_U64: return H5T_STD_U64LE;
@@ -162,10 +163,10 @@ static hid_t file_type(const struct dp_store *s, enum col_kind k)
 
 static hid_t create_dataset(struct dp_store *s, hid_t grp, const struct column *c)
 {
-	int rank = c->kind == COL_BYTES32 ? 2 : 1;
-	hsize_t dims[2] = { s->nrows, 32 };
-	hsize_t maxd[2] = { H5S_UNLIMITED, 32 };
-	hsize_t chunk[2] = { DP_CHUNK_ROWS, 32 };
+	int rank = c->kind == COL_BYTES ? 2 : 1;
+	hsize_t dims[2] = { s->nrows, c->size };
+	hsize_t maxd[2] = { H5S_UNLIMITED, c->size };
+	hsize_t chunk[2] = { DP_CHUNK_ROWS, c->size };
 	hid_t space, dcpl, d = -1;
 
 	space = H5Screate_simple(rank, dims, maxd);
@@ -190,7 +191,7 @@ static int write_opening_attrs(struct dp_store *s, const struct dp_store_meta *m
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
-	for (unsigned k = 1; k <= DP_HASH_AHASH; k <<= 1) {
+	for (unsigned k = 1; k <= DP_HASH_PDQDIH; k <<= 1) {
 		if (!(m->hashes & k))
 			continue;
 		if (hashes[0])
@@ -260,7 +261,7 @@ static int create_columns(struct dp_store *s, unsigned hashes)
 
 		if (c->hash && !(hashes & c->hash))
 			continue;
-		s->col[i].data = calloc(DP_CHUNK_ROWS, elem_size(c->kind));
+		s->col[i].data = calloc(DP_CHUNK_ROWS, elem_size(c));
 		if (c->kind == COL_TEXT)
 			s->col[i].text = calloc(DP_CHUNK_ROWS, c->size);
 		if (gid < 0 || !s->col[i].data || (c->kind == COL_TEXT && !s->col[i].text))
@@ -333,7 +334,7 @@ static void buffer_row(struct dp_store *s, const struct dp_row *row)
 		const struct column *c = &columns[i];
 		const char *field = (const char *)row + c->off;
 		struct colbuf *b = &s->col[i];
-		size_t es = elem_size(c->kind);
+		size_t es = elem_size(c);
 		char *dst;
 
 		if (b->dset < 0)
@@ -371,8 +372,8 @@ static int flush(struct dp_store *s, struct dp_err *err)
 		return 0;
 	for (size_t i = 0; i < NCOLS; i++) {
 		const struct column *c = &columns[i];
-		int rank = c->kind == COL_BYTES32 ? 2 : 1;
-		hsize_t start[2] = { s->written, 0 }, count[2] = { s->buffered, 32 };
+		int rank = c->kind == COL_BYTES ? 2 : 1;
+		hsize_t start[2] = { s->written, 0 }, count[2] = { s->buffered, c->size };
 		hid_t fsp, msp;
 		herr_t w = -1;
 

@@ -31,6 +31,7 @@ struct dp_table {
 	uint8_t *pdq_quality;
 	uint8_t (*pdq_trim)[32];    /* PDQ inside uniform borders (all zero: none); NULL in older files */
 	uint8_t *pdq_trim_quality;
+	uint8_t (*pdq_dihedral)[256];   /* 8 rotations/mirrors x 32 bytes; NULL unless "pdqdih" */
 	uint64_t *phash, *dhash, *ahash;   /* NULL unless present */
 };
 

@@ -215,6 +215,33 @@ ok(r.returncode == 0 and dattrs["hash"] == "dhash" and dattrs["max_distance"] ==
    "cluster on dhash (64-bit, default distance 8)", r.stderr)
 ok(not [x for x in os.listdir(work) if ".tmp-" in x], "no temporary file left next to the result")
 
+# ---- rotations: stored pixels (--no-orient) turned by 90 and 180 degrees ----------
+rot = os.path.join(work, "rot.h5")
+r = doppel("scan", corpus, "-o", rot, "-q", "--no-orient", "--hashes", "pdq,dhash,pdqdih")
+with h5py.File(rot, "r") as f:
+    rpaths = list(f["images/path"][()])
+    dih = f["hashes/pdq_dihedral"][()]
+    ok(r.returncode == 0 and dih.shape == (len(rpaths), 256)
+       and (dih[:, :32] == f["hashes/pdq"][()]).all(), "scan --hashes pdqdih stores the 8 variants, [0] = pdq")
+r1 = doppel("cluster", rot, "-q", "--name", "plain")
+r2 = doppel("cluster", rot, "-q", "--name", "rot", "--rotations")
+pl, _ = read(rot, "plain")
+rt, rattrs = read(rot, "rot")
+turned = [rpaths.index(os.path.join(corpus.encode(), b)) for b in
+          (b"copies/photo_0_orient6.jpg", b"copies/photo_1_orient3.jpg")]
+origs = [rpaths.index(os.path.join(corpus.encode(), b)) for b in
+         (b"originals/photo_0.jpg", b"originals/photo_1.jpg")]
+ok(r1.returncode == 0 and r2.returncode == 0 and rattrs["rotations"] == 1
+   and all(pl["label"][t] != pl["label"][o] for t, o in zip(turned, origs))
+   and all(rt["label"][t] == rt["label"][o] for t, o in zip(turned, origs)),
+   "--rotations groups copies stored turned by 90 and 180 degrees with their photo; without it they stay apart")
+rm = [(rpaths[i], rpaths[j]) for i in range(len(rpaths)) for j in range(i + 1, len(rpaths))
+      if rt["label"][i] >= 0 and rt["label"][i] == rt["label"][j] and rows.get(rpaths[i]) and rows.get(rpaths[j])
+      and rows[rpaths[i]]["shot"] != rows[rpaths[j]]["shot"]]
+ok(not rm, "--rotations merges no two shots", rm[:3])
+r = doppel("cluster", h5, "--rotations")
+ok(r.returncode == 2 and b"pdqdih" in r.stderr, "--rotations without stored variants: exit 2 naming pdqdih", r.stderr)
+
 # ---- bad input: clear error, non-zero exit, file untouched ----------------------
 foreign = os.path.join(work, "foreign.h5")
 with h5py.File(foreign, "w") as f:
