@@ -314,6 +314,15 @@ r = doppel("export", h5, "--jsonl", jl, "--name", "nope")
 ok(r.returncode == 1 and b"no clustering named" in r.stderr, "export of an unknown clustering exits 1")
 r = doppel("export", h5)
 ok(r.returncode == 2, "export without --csv/--jsonl exits 2")
+damaged = os.path.join(work, "damaged.h5")
+shutil.copy(h5, damaged)
+with h5py.File(damaged, "a") as f:
+    f["clusters/shot/label"][0] = 10 ** 6
+    del f["clusters/scene/pairs_j"]
+for name in ("shot", "scene"):
+    r = doppel("export", damaged, "--jsonl", os.path.join(work, "d.jsonl"), "--name", name)
+    ok(r.returncode == 1 and b"damaged" in r.stderr, "export of a damaged /clusters/%s exits 1" % name,
+       r.stderr)
 
 # ---- query --------------------------------------------------------------------------
 q = os.path.join(corpus, "originals", "photo_0.jpg")
