@@ -12,6 +12,7 @@ In a notebook:
     from load import load_dataframe
     df = load_dataframe("hashes.h5")
     df[df.status == "ok"].groupby("sha256").size().sort_values()
+    df.groupby("shot.label").path.apply(list)      # after `doppel cluster`
 
 SPDX-License-Identifier: MIT
 """
@@ -65,9 +66,17 @@ def load_dataframe(path):
     if "hashes/pdq" in a:
         df["pdq"] = [bytes(h).hex() for h in a["hashes/pdq"]]
         df["pdq_quality"] = a["hashes/pdq_quality"]
+    if "hashes/pdq_trim" in a:
+        df["pdq_trim"] = [bytes(h).hex() if any(h) else "" for h in a["hashes/pdq_trim"]]
     for name in ("phash", "dhash", "ahash"):
         if "hashes/" + name in a:
             df[name] = a["hashes/" + name].astype(np.uint64)
+    # Groups written by `doppel cluster`: NAME.label, NAME.shot, NAME.keeper per clustering.
+    with h5py.File(path, "r") as f:
+        for name, g in f.get("clusters", {}).items():
+            df[name + ".label"] = g["label"][()]
+            df[name + ".shot"] = g["shot"][()]
+            df[name + ".keeper"] = (g["flags"][()] & 2) != 0
     return df
 
 
@@ -88,6 +97,9 @@ def main():
     ok = df[df.status == "ok"]
     dups = ok[ok.duplicated("sha256", keep=False)]
     print("exact duplicates: %d files in %d groups" % (len(dups), dups["sha256"].nunique()))
+    for col in [c for c in df.columns if c.endswith(".label")]:
+        sizes = df[df[col] >= 0].groupby(col).size()
+        print("%s: %d groups, %d with more than one file" % (col[:-6], len(sizes), int((sizes > 1).sum())))
     if args.csv:
         # surrogateescape writes non-UTF-8 file names back as their original bytes
         df.to_csv(args.csv, index=False, errors="surrogateescape")

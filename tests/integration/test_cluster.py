@@ -324,6 +324,14 @@ for name in ("shot", "scene"):
     ok(r.returncode == 1 and b"damaged" in r.stderr, "export of a damaged /clusters/%s exits 1" % name,
        r.stderr)
 
+# ---- examples/load.py picks the clusterings up -------------------------------------
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "examples"))
+import load  # noqa: E402
+df = load.load_dataframe(h5)
+ok(list(df["shot.label"]) == list(label) and int(df["shot.keeper"].sum()) == len(sizes),
+   "examples/load.py: shot.label and shot.keeper columns equal the datasets")
+
 # ---- query --------------------------------------------------------------------------
 q = os.path.join(corpus, "originals", "photo_0.jpg")
 r = doppel("query", h5, q)
