@@ -28,6 +28,7 @@
 #include <openssl/crypto.h>
 
 #include "cli.h"
+#include "clusters_h5.h"
 #include "decode.h"
 #include "doppel.h"
 #include "hash.h"
@@ -471,6 +472,20 @@ static int cmd_info(int argc, char **argv)
 	       s.dup_files, s.dup_groups);
 	printf("capture:    %zu with capture time, %zu with camera make/model or serial\n",
 	       s.with_capture_time, s.with_camera);
+	{
+		char **names = NULL;
+		size_t n = 0;
+
+		if (dp_clusters_names(argv[1], &names, &n, &err) == 0) {
+			printf("clusters:   ");
+			for (size_t i = 0; i < n; i++)
+				printf("%s%s", i ? ", " : "", names[i]);
+			printf("%s\n", n ? " (doppel export FILE --csv DIR)" : "(none: doppel cluster FILE)");
+			for (size_t i = 0; i < n; i++)
+				free(names[i]);
+			free(names);
+		}
+	}
 	dp_store_summary_free(&s);
 	return EXIT_OK;
 }

@@ -555,14 +555,12 @@ static const char *camera_key(const struct dp_table *t, uint32_t r, char *buf, s
 	return buf;
 }
 
-static const struct dp_table *sort_table;
-
-static int cmp_meta(const void *a, const void *b)
+static int cmp_meta(const void *a, const void *b, void *table)
 {
 	const struct shot_meta *x = a, *y = b;
 	char ka[512], kb[512];
-	int c = strcmp(camera_key(sort_table, x->row, ka, sizeof(ka)),
-		       camera_key(sort_table, y->row, kb, sizeof(kb)));
+	int c = strcmp(camera_key(table, x->row, ka, sizeof(ka)),
+		       camera_key(table, y->row, kb, sizeof(kb)));
 
 	if (c)
 		return c;
@@ -596,8 +594,7 @@ static int scene_groups(struct ctx *x, uint32_t *scene_parent)
 		seen[root] = 1;
 		meta[m++] = (struct shot_meta){ root, i, tm };
 	}
-	sort_table = t;
-	qsort(meta, m, sizeof(*meta), cmp_meta);
+	qsort_r(meta, m, sizeof(*meta), cmp_meta, (void *)t);
 	for (size_t k = 1; k < m; k++) {
 		char ka[512], kb[512];
 
@@ -697,9 +694,16 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	int rc = DP_E_NOMEM;
 
 	memset(c, 0, sizeof(*c));
-	if (!(t->hashes & o->hash))
+	if (!(t->hashes & o->hash)) {
+		char have[64] = "";
+
+		for (unsigned k = 1; k <= DP_HASH_PDQDIH; k <<= 1)
+			if (t->hashes & k)
+				snprintf(have + strlen(have), sizeof(have) - strlen(have), "%s%s",
+					 have[0] ? "," : "", dp_hash_kind_name(k));
 		return dp_err_set(err, DP_E_ARG, "cluster: the file has no %s hashes (it has: %s)",
-				  dp_hash_kind_name(o->hash), t->hashes ? "" : "none");
+				  dp_hash_kind_name(o->hash), have[0] ? have : "none");
+	}
 	if (o->max_distance < 0 || o->max_distance > (o->hash == DP_HASH_PDQ ? 256 : 64))
 		return dp_err_set(err, DP_E_ARG, "cluster: distance %d out of range", o->max_distance);
 	if (n > UINT32_MAX - 1)

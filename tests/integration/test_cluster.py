@@ -214,6 +214,9 @@ d, dattrs = read(h5, "d")
 ok(r.returncode == 0 and dattrs["hash"] == "dhash" and dattrs["max_distance"] == 8,
    "cluster on dhash (64-bit, default distance 8)", r.stderr)
 ok(not [x for x in os.listdir(work) if ".tmp-" in x], "no temporary file left next to the result")
+r = doppel("info", h5)
+ok(r.returncode == 0 and b"clusters:   d, lowinfo, one, scene, shot, two" in r.stdout, "info lists the clusterings",
+   r.stdout)
 
 # ---- rotations: stored pixels (--no-orient) turned by 90 and 180 degrees ----------
 rot = os.path.join(work, "rot.h5")
