@@ -62,6 +62,7 @@ static const char usage_main[] =
 	"  cluster FILE.h5          group copies of one photo (shots) or one scene\n"
 	"  query FILE.h5 IMAGE...   list stored files near the given images or hashes\n"
 	"  export FILE.h5           write files, groups and pairs as CSV or JSON Lines\n"
+	"  verify FILE.h5           re-read the listed files: changed or missing since the scan?\n"
 	"  help [COMMAND]           show help\n"
 	"  version                  show version and library versions\n"
 	"\n"
@@ -617,6 +618,8 @@ static int cmd_help(int argc, char **argv)
 		fputs(dp_cli_usage_query, stdout);
 	else if (argc >= 2 && !strcmp(argv[1], "export"))
 		fputs(dp_cli_usage_export, stdout);
+	else if (argc >= 2 && !strcmp(argv[1], "verify"))
+		fputs(dp_cli_usage_verify, stdout);
 	else if (argc >= 2)
 		return dp_cli_usage_error("help: unknown command '%s'", argv[1]);
 	else
@@ -651,6 +654,7 @@ int main(int argc, char **argv)
 		return cmd_help(argc - 1, argv + 1);
 	if (strcmp(cmd, "scan") && strcmp(cmd, "info") && strcmp(cmd, "hash") &&
 	    strcmp(cmd, "cluster") && strcmp(cmd, "query") && strcmp(cmd, "export") &&
+	    strcmp(cmd, "verify") &&
 	    strcmp(cmd, "version") && strcmp(cmd, "--version"))
 		return dp_cli_usage_error("unknown command '%s' (try 'doppel help')", cmd);
 	if (doppel_init()) {
@@ -677,6 +681,8 @@ int main(int argc, char **argv)
 		rc = dp_cli_query(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "export"))
 		rc = dp_cli_export(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "verify"))
+		rc = dp_cli_verify(argc - 1, argv + 1);
 	else
 		rc = cmd_info(argc - 1, argv + 1);
 	free(command);

@@ -1,7 +1,7 @@
 /* src/cli.h - what the command-line files share: exit codes, argument and error helpers.
  *
  * Only the CLI (cli.c: scan, info, hash, main; cli_cluster.c: cluster,
- * query, export) prints to the terminal; only main() returns to the shell.
+ * query, export, verify) prints to the terminal; only main() returns to the shell.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -28,6 +28,8 @@ const char *dp_cli_tool_version(void);
 int dp_cli_cluster(int argc, char **argv, const char *command);
 int dp_cli_query(int argc, char **argv);
 int dp_cli_export(int argc, char **argv);
-extern const char dp_cli_usage_cluster[], dp_cli_usage_query[], dp_cli_usage_export[];
+int dp_cli_verify(int argc, char **argv);
+extern const char dp_cli_usage_cluster[], dp_cli_usage_query[], dp_cli_usage_export[],
+	dp_cli_usage_verify[];
 
 #endif

@@ -1,4 +1,4 @@
-/* src/cli_cluster.c - the cluster, query and export commands.
+/* src/cli_cluster.c - the commands that read a result file: cluster, query, export, verify.
  *
  * Each loads the result file read-only (src/table_h5.c); cluster then adds
  * /clusters/NAME atomically (src/clusters_h5.c). Output formats are
@@ -24,6 +24,7 @@
 #include "pipeline.h"
 #include "status.h"
 #include "table.h"
+#include "verify.h"
 
 const char dp_cli_usage_cluster[] =
 	"usage: doppel cluster FILE.h5 [OPTIONS]\n"
@@ -784,4 +785,84 @@ int dp_cli_export(int argc, char **argv)
 	free(e.cl);
 	dp_table_free(&t);
 	return rc;
+}
+
+/* ---- verify ------------------------------------------------------------------ */
+
+const char dp_cli_usage_verify[] =
+	"usage: doppel verify FILE.h5 [--json] [-q]\n"
+	"\n"
+	"Read every file listed in FILE.h5 again (read-only) and compare its size and\n"
+	"SHA-256 with what the scan recorded. Prints one line per file that changed,\n"
+	"is missing now, or only has a new mtime (status, path, what differs), then a\n"
+	"summary. Relative paths are relative to the folder the scan ran in.\n"
+	"\n"
+	"options:\n"
+	"      --json               one JSON object per listed file and line\n"
+	"  -q, --quiet              no summary\n"
+	"\n"
+	"exit status: 0 every file that was read by the scan is unchanged, 1 some file\n"
+	"changed or is missing (or FILE.h5 is missing, foreign or damaged), 2 wrong\n"
+	"arguments.\n";
+
+int dp_cli_verify(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t count[DP_V_COUNT] = { 0 };
+	struct dp_reader *rd;
+	struct dp_table t;
+	struct dp_err err;
+	int json = 0, quiet = 0, ch;
+
+	dp_err_clear(&err);
+	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_JSON: json = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(dp_cli_usage_verify, stdout); return EXIT_OK;
+		default: return dp_cli_usage_error("verify: see 'doppel help verify'");
+		}
+	}
+	if (optind != argc - 1)
+		return dp_cli_usage_error("verify: give exactly one result file (doppel verify FILE.h5)");
+	if (dp_table_load(argv[optind], "verify", &t, &err))
+		return dp_cli_fail(&err);
+	rd = dp_reader_new();
+	if (!rd) {
+		dp_table_free(&t);
+		fprintf(stderr, "doppel: out of memory\n");
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < t.n; i++) {
+		struct dp_verify_row v;
+
+		dp_verify_row(rd, &t, i, &v);
+		count[v.result]++;
+		if (v.result == DP_V_SAME || v.result == DP_V_NOT_READ)
+			continue;
+		if (json) {
+			printf("{\"result\":\"%s\",\"row\":%zu,\"path\":", dp_verify_result_name(v.result), i);
+			json_str(stdout, t.path[i]);
+			fputs(",\"message\":", stdout);
+			json_str(stdout, v.message);
+			puts("}");
+		} else {
+			printf("%s\t", dp_verify_result_name(v.result));
+			fputs(t.path[i], stdout);
+			printf("\t%s\n", v.message);
+		}
+	}
+	if (!quiet)
+		fprintf(stderr, "doppel: verify: %zu files: %zu unchanged, %zu changed, %zu missing, "
+			"%zu with only a new mtime, %zu never read by the scan\n", t.n,
+			count[DP_V_SAME], count[DP_V_CHANGED], count[DP_V_MISSING],
+			count[DP_V_TOUCHED], count[DP_V_NOT_READ]);
+	dp_reader_free(rd);
+	dp_table_free(&t);
+	return count[DP_V_CHANGED] || count[DP_V_MISSING] ? EXIT_FAIL : EXIT_OK;
 }

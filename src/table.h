@@ -20,6 +20,7 @@ struct dp_table {
 	int orient, exact, reference;   /* the scan's decoding options (root attributes) */
 	char **path;                /* raw bytes as stored, NUL-terminated */
 	uint64_t *size;
+	int64_t *mtime;             /* ns since 1970 UTC; 0 when never opened */
 	uint8_t (*sha256)[32];
 	uint8_t *status;            /* enum dp_file_status */
 	uint32_t *width, *height;

@@ -87,6 +87,7 @@ void dp_table_free(struct dp_table *t)
 	free_strings(t->camera_model, t->n);
 	free_strings(t->camera_serial, t->n);
 	free(t->size);
+	free(t->mtime);
 	free(t->sha256);
 	free(t->status);
 	free(t->width);
@@ -105,7 +106,7 @@ void dp_table_free(struct dp_table *t)
 int dp_table_load(const char *path, const char *stage, struct dp_table *t, struct dp_err *err)
 {
 	static const char *const cols[] = {
-		"/images/size", "/images/sha256", "/images/status", "/images/width",
+		"/images/size", "/images/mtime", "/images/sha256", "/images/status", "/images/width",
 		"/images/height", "/images/format", "/images/capture_time", "/images/camera_make",
 		"/images/camera_model", "/images/camera_serial",
 	};
@@ -163,12 +164,13 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 	t->camera_model = read_strings(file, "/images/camera_model", n);
 	t->camera_serial = read_strings(file, "/images/camera_serial", n);
 	t->size = read_numbers(file, "/images/size", H5T_NATIVE_UINT64, 8, 1, n);
+	t->mtime = read_numbers(file, "/images/mtime", H5T_NATIVE_INT64, 8, 1, n);
 	t->sha256 = read_numbers(file, "/images/sha256", H5T_NATIVE_UINT8, 1, 32, n);
 	t->status = read_numbers(file, "/images/status", H5T_NATIVE_UINT8, 1, 1, n);
 	t->width = read_numbers(file, "/images/width", H5T_NATIVE_UINT32, 4, 1, n);
 	t->height = read_numbers(file, "/images/height", H5T_NATIVE_UINT32, 4, 1, n);
 	if (!t->path || !t->format || !t->capture_time || !t->camera_make || !t->camera_model ||
-	    !t->camera_serial || !t->size || !t->sha256 || !t->status || !t->width || !t->height)
+	    !t->camera_serial || !t->size || !t->mtime || !t->sha256 || !t->status || !t->width || !t->height)
 		goto damaged;
 	if (t->hashes & DP_HASH_PDQ) {
 		t->pdq = read_numbers(file, "/hashes/pdq", H5T_NATIVE_UINT8, 1, 32, n);
