@@ -51,12 +51,15 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard src/*.c)) $(wildcard kernels/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
-TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
+	    $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/test_fuzz_%)
 TOOL_SRC := tests/mkfixtures.c
 TOOL_BIN := $(BUILD)/tests/mkfixtures
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
-ALL_OBJ := $(LIB_OBJ) $(CLI_OBJ) $(TEST_SRC:%.c=$(BUILD)/%.o) \
+ALL_OBJ := $(LIB_OBJ) $(CLI_OBJ) $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o) \
+	   $(BUILD)/tests/fuzz/replay.o \
 	   $(TOOL_SRC:%.c=$(BUILD)/%.o) $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
 ## all: build the doppel program (default)
@@ -103,6 +106,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdoppel.a
 	@mkdir -p $(dir $@)
 	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# Fuzz targets as TAP tests: the target plus tests/fuzz/replay.c over its seed corpus.
+$(BUILD)/tests/test_fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/libdoppel.a
+	@mkdir -p $(dir $@)
+	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/tests/mkfixtures: $(BUILD)/tests/mkfixtures.o $(BUILD)/libdoppel.a
 	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -114,10 +122,11 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libdoppel.a
 deps:
 	@sh scripts/deps.sh
 
-## test: install dependencies, build, run the whole suite, then again under ASan+UBSan
+## test: install dependencies, build, run the whole suite, again under ASan+UBSan, then a bounded fuzz run
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory sanitize-check
+	@$(MAKE) --no-print-directory fuzz
 
 ## check: build and run the test suite without the dependency step
 check: $(BUILD)/doppel $(TEST_BIN) $(TOOL_BIN)
@@ -141,19 +150,32 @@ sanitize-check:
 	@$(MAKE) --no-print-directory BUILD=build-san OPT='-O1 -g' \
 		SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' check
 
+## fuzz: build the libFuzzer targets with clang in build-fuzz/ and run FUZZ_TARGETS (default decode) for FUZZ_SECONDS (30) each
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?= decode
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT='-O1 -g' \
+		SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+		build-fuzz/libdoppel.a $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/tests/fuzz/%.o)
+	@for t in $(FUZZ_TARGETS); do \
+		clang -fsanitize=fuzzer,address,undefined -fopenmp -o build-fuzz/fuzz_$$t \
+			build-fuzz/tests/fuzz/fuzz_$$t.o build-fuzz/libdoppel.a $(LIBS) || exit 1; \
+		sh tests/fuzz/run.sh build-fuzz/fuzz_$$t tests/fuzz/corpus/$$t $(FUZZ_SECONDS) || exit 1; \
+	done
+
 ## check-nosimd: build in build-nosimd/ with the SIMD kernels compiled out (-DDP_NO_SIMD), run the suite
 check-nosimd:
 	@$(MAKE) --no-print-directory BUILD=build-nosimd CFLAGS='$(CFLAGS) -DDP_NO_SIMD' check
 
 ## clean: remove build outputs
 clean:
-	rm -rf build build-san build-nosimd
+	rm -rf build build-san build-nosimd build-fuzz
 
 ## help: list the targets
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-.PHONY: all deps test check demo demo-run bench sanitize sanitize-check check-nosimd clean help FORCE
+.PHONY: all deps test check demo demo-run bench sanitize sanitize-check check-nosimd fuzz clean help FORCE
 .SECONDARY:
 
 -include $(ALL_OBJ:.o=.d)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # scripts/deps.sh - make sure what doppel needs to build and test is installed.
 #
-# Checks pkg-config modules, the test tools and Debian's Python modules. When
+# Checks pkg-config modules, the test tools (clang and libFuzzer for the fuzz
+# run) and Debian's Python modules. When
 # something is missing: as root, installs the Debian/Ubuntu packages with
 # apt-get; otherwise prints the exact apt-get command and fails.
 # Usage: scripts/deps.sh [--check]   (--check: never install, only report)
@@ -30,6 +31,13 @@ command -v h5dump >/dev/null 2>&1 || need hdf5-tools
 "$PYTHON" -c 'import h5py' 2>/dev/null || need python3-h5py
 "$PYTHON" -c 'import numpy' 2>/dev/null || need python3-numpy
 "$PYTHON" -c 'import pandas' 2>/dev/null || need python3-pandas
+# The bounded fuzz run of make test: clang with libFuzzer and OpenMP.
+if command -v clang >/dev/null 2>&1; then
+	printf '#include <omp.h>\nint main(void) { return omp_get_max_threads() < 1; }\n' |
+		clang -fopenmp -x c - -o /dev/null 2>/dev/null || need libomp-dev
+else
+	need "clang libomp-dev"
+fi
 
 [ -z "$missing" ] && exit 0
 

@@ -213,23 +213,57 @@ hssize_t dp_h5_dataset_rows(hid_t file, const char *name)
 	return n;
 }
 
+/*
+ * Whether a dataset's file type can be read as memory type mt the way doppel
+ * writes it: integers (or a 1-byte enum) of at most 8 bytes as integers,
+ * variable-length strings as variable-length strings. Anything else (a
+ * damaged or foreign file) is refused before HDF5 converts it.
+ */
+static int type_compatible(hid_t ft, hid_t mt)
+{
+	H5T_class_t fc = H5Tget_class(ft), mc = H5Tget_class(mt);
+	size_t fs = H5Tget_size(ft);
+
+	if (mc == H5T_STRING)
+		return fc == H5T_STRING && H5Tis_variable_str(ft) > 0;
+	if (mc == H5T_INTEGER)
+		return (fc == H5T_INTEGER && fs >= 1 && fs <= 8) || (fc == H5T_ENUM && fs == 1);
+	if (mc == H5T_ENUM)
+		return fc == H5T_ENUM && fs == 1;
+	return 0;
+}
+
 /* Read rows [start, start+count) of a dataset into buf with memory type mt. */
 int dp_h5_read_rows(hid_t file, const char *name, hid_t mt, size_t start, size_t count,
 		     int width, void *buf)
 {
-	hid_t d = H5Dopen2(file, name, H5P_DEFAULT), fsp = -1, msp = -1;
+	hid_t d = H5Dopen2(file, name, H5P_DEFAULT), fsp = -1, msp = -1, ft = -1;
 	int rank = width > 1 ? 2 : 1;
-	hsize_t st[2] = { start, 0 }, cnt[2] = { count, (hsize_t)width };
-	int rc = -1;
+	hsize_t st[2] = { start, 0 }, cnt[2] = { count, (hsize_t)width }, dims[2] = { 0, 0 };
+	int vlen = H5Tget_class(mt) == H5T_STRING && H5Tis_variable_str(mt) > 0, rc = -1;
 
 	if (d < 0)
 		return -1;
 	fsp = H5Dget_space(d);
+	ft = H5Dget_type(d);
 	msp = H5Screate_simple(rank, cnt, NULL);
-	if (fsp >= 0 && msp >= 0 && H5Sget_simple_extent_ndims(fsp) == rank &&
+	/* Strings: start from NULL pointers so that a read that fails halfway
+	 * can give back what HDF5 allocated (the caller gets nothing). */
+	if (vlen)
+		memset(buf, 0, count * sizeof(char *));
+	if (fsp >= 0 && msp >= 0 && ft >= 0 && type_compatible(ft, mt) &&
+	    H5Sget_simple_extent_ndims(fsp) == rank &&
+	    H5Sget_simple_extent_dims(fsp, dims, NULL) == rank &&
+	    start + count <= dims[0] && (rank == 1 || dims[1] == (hsize_t)width) &&
 	    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, st, NULL, cnt, NULL) >= 0 &&
 	    H5Dread(d, mt, msp, fsp, H5P_DEFAULT, buf) >= 0)
 		rc = 0;
+	else if (vlen && msp >= 0) {
+		dp_h5_reclaim_strings(mt, msp, buf);
+		memset(buf, 0, count * sizeof(char *));
+	}
+	if (ft >= 0)
+		H5Tclose(ft);
 	if (msp >= 0)
 		H5Sclose(msp);
 	if (fsp >= 0)

@@ -51,7 +51,9 @@ char **dp_h5_read_attr_strs(hid_t obj, const char *name, size_t *n);
 hssize_t dp_h5_dataset_rows(hid_t file, const char *name);
 
 /* dp_h5_read_rows - rows [start, start+count) of a 1-D (width 1) or
- * N x width dataset into buf, memory type mt. 0 or -1. */
+ * N x width dataset into buf, memory type mt, when the file type is one
+ * doppel writes for it. 0 or -1; on failure a string buffer holds only
+ * NULL pointers (nothing to reclaim). */
 int dp_h5_read_rows(hid_t file, const char *name, hid_t mt, size_t start, size_t count,
 		    int width, void *buf);
 

@@ -508,8 +508,8 @@ static int summarise_text(hid_t file, struct dp_store_summary *sum)
 			if ((v[2][i] && *v[2][i]) || (v[3][i] && *v[3][i]))
 				sum->with_camera++;
 		}
-		for (int c = 0; c < 4 && ok; c++)
-			dp_h5_reclaim_strings(t, sp, v[c]);
+		for (int c = 0; c < 4; c++)
+			dp_h5_reclaim_strings(t, sp, v[c]);   /* failed reads left NULLs */
 		H5Sclose(sp);
 		if (!ok)
 			goto out;
