@@ -3,7 +3,7 @@
 #
 # Explores from the seed corpus (read-only; new inputs go to a temporary
 # folder) for SECONDS with a fixed seed and one worker, and prints a TAP
-# line. A crash leaves crash-* next to the temporary corpus, named in the
+# line and a closing "Result: PASS|FAIL" like prove's. A crash leaves crash-* next to the temporary corpus, named in the
 # output: copy it into CORPUS as a regression and fix the cause.
 #
 # SPDX-License-Identifier: MIT
@@ -16,10 +16,12 @@ if "$fuzzer" -seed=1 -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 \
 	runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log")
 	echo "ok 1 - ${fuzzer##*/}: ${runs:-?} runs in ${seconds}s from $corpus, no crash"
 	echo "1..1"
+	echo "Result: PASS"
 	rm -rf "$work"
 	exit 0
 fi
 echo "not ok 1 - ${fuzzer##*/}: crash or error, see $work"
 tail -n 40 "$log" | sed 's/^/# /'
 echo "1..1"
+echo "Result: FAIL"
 exit 1
