@@ -3,7 +3,7 @@
  * Groups of checks:
  *   - random 256-bit and 64-bit codes with planted near-duplicates (0..48
  *     flipped bits, chains, exact copies, a crowded bucket): the sorted pair
- *     set of dp_mih_self_pairs equals dp_brute_self_pairs for many radii,
+ *     set of the index join (dp_mih_load_table + dp_mih_join) equals dp_brute_self_pairs for many radii,
  *     including radii that are not multiples of the table count;
  *   - only the listed rows take part (a sparse id list);
  *   - joining each table's buckets in uneven pieces, and dp_pipeline_pairs
