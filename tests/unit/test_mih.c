@@ -3,8 +3,9 @@
  * Groups of checks:
  *   - random 256-bit and 64-bit codes with planted near-duplicates (0..48
  *     flipped bits, chains, exact copies, a crowded bucket): the sorted pair
- *     set of the index join (dp_mih_load_table + dp_mih_join) equals dp_brute_self_pairs for many radii,
- *     including radii that are not multiples of the table count;
+ *     set of the index join (dp_mih_load_table + dp_mih_join) equals
+ *     dp_brute_self_pairs for many radii, including radii that are not
+ *     multiples of the table count;
  *   - only the listed rows take part (a sparse id list);
  *   - joining each table's buckets in uneven pieces, and dp_pipeline_pairs
  *     on 1 and 3 threads, give the same pairs;
