@@ -13,6 +13,7 @@ SPDX-License-Identifier: MIT
 """
 import hashlib
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -241,6 +242,25 @@ if len(sub) >= 2:
     want_paths = sorted(p for p in paths if any(p.startswith(os.path.join(corpus, d).encode() + b"/") for d in sub))
     ok(r.returncode == 0 and list(ds3["/images/path"]) == want_paths,
        "root order and repeated roots do not change the rows")
+
+# The file system's directory order: the same files created in opposite
+# orders (tmpfs and ext4 list them differently) give the same datasets.
+fwd, rev = os.path.join(work, "order-a", "set"), os.path.join(work, "order-b", "set")
+src = [os.path.join(corpus, "originals", f) for f in sorted(os.listdir(os.path.join(corpus, "originals")))]
+for d, files in ((fwd, src), (rev, list(reversed(src)))):
+    os.makedirs(d)
+    for f in files:
+        shutil.copyfile(f, os.path.join(d, os.path.basename(f)))
+        os.utime(os.path.join(d, os.path.basename(f)), ns=(10 ** 18, 10 ** 18))
+oa, ob = os.path.join(work, "order-a.h5"), os.path.join(work, "order-b.h5")
+ra = doppel("scan", os.path.join(work, "order-a", "set"), "-o", oa, "-q")
+rb = doppel("scan", os.path.join(work, "order-b", "set"), "-o", ob, "-q", "-j", "1")
+da, _ = load(oa)
+db, _ = load(ob)
+da["/images/path"] = [p.replace(b"order-a", b"order-b") for p in da["/images/path"]]
+diff = [k for k in da if k not in db or not np.array_equal(np.asarray(da[k]), np.asarray(db[k]))]
+ok(ra.returncode == 0 and rb.returncode == 0 and not diff and len(db["/images/path"]) == len(src),
+   "files created in opposite orders (directory order) give identical datasets", diff)
 
 # Default hashes: pdq, phash and dhash (cluster verifies low-information PDQ
 # matches with dhash).
