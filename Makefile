@@ -111,6 +111,10 @@ $(BUILD)/tests/test_fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/rep
 	@mkdir -p $(dir $@)
 	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# Result-file seeds of fuzz_store are build outputs: made by doppel itself.
+$(BUILD)/fuzz-seeds/store/scan.h5: $(BUILD)/doppel tests/fuzz/mkseeds.sh
+	$(call quiet,SEEDS,$(dir $@))sh tests/fuzz/mkseeds.sh $(BUILD)/doppel $(dir $@)
+
 $(BUILD)/tests/mkfixtures: $(BUILD)/tests/mkfixtures.o $(BUILD)/libdoppel.a
 	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -129,7 +133,7 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz
 
 ## check: build and run the test suite without the dependency step
-check: $(BUILD)/doppel $(TEST_BIN) $(TOOL_BIN)
+check: $(BUILD)/doppel $(TEST_BIN) $(TOOL_BIN) $(BUILD)/fuzz-seeds/store/scan.h5
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run.sh
 
 ## demo: install dependencies, build, scan a generated demo image set
@@ -153,14 +157,15 @@ sanitize-check:
 ## fuzz: build the libFuzzer targets with clang in build-fuzz/ and run FUZZ_TARGETS (default decode) for FUZZ_SECONDS (30) each
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS ?= decode
-fuzz:
+fuzz: $(BUILD)/fuzz-seeds/store/scan.h5
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT='-O1 -g' \
 		SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 		build-fuzz/libdoppel.a $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/tests/fuzz/%.o)
 	@for t in $(FUZZ_TARGETS); do \
 		clang -fsanitize=fuzzer,address,undefined -fopenmp -o build-fuzz/fuzz_$$t \
 			build-fuzz/tests/fuzz/fuzz_$$t.o build-fuzz/libdoppel.a $(LIBS) || exit 1; \
-		sh tests/fuzz/run.sh build-fuzz/fuzz_$$t tests/fuzz/corpus/$$t $(FUZZ_SECONDS) || exit 1; \
+		sh tests/fuzz/run.sh build-fuzz/fuzz_$$t $(FUZZ_SECONDS) tests/fuzz/corpus/$$t \
+			$$(ls -d $(BUILD)/fuzz-seeds/$$t 2>/dev/null) || exit 1; \
 	done
 
 ## check-nosimd: build in build-nosimd/ with the SIMD kernels compiled out (-DDP_NO_SIMD), run the suite

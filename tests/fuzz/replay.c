@@ -1,6 +1,9 @@
 /* tests/fuzz/replay.c - run a fuzz target over files, as a TAP test (no libFuzzer needed).
  *
- * usage: test_fuzz_<target> [FILE|DIR]...   (default: tests/fuzz/corpus/<target>/)
+ * usage: test_fuzz_<target> [FILE|DIR]...
+ * Default: tests/fuzz/corpus/<target>/ (seeds and regressions kept in git)
+ * and, when it exists, <build>/fuzz-seeds/<target>/ next to the program's
+ * tests/ folder (seeds the build makes, tests/fuzz/mkseeds.sh).
  * Each file is one input; a crash or sanitizer report fails the test. Prints
  * one TAP line per directory or file argument.
  *
@@ -88,14 +91,25 @@ static const char *target_name(const char *argv0)
 
 int main(int argc, char **argv)
 {
-	char *corpus = NULL;
-	const char *def[1];
+	char *corpus = NULL, *made = NULL, *dir = strdup(argv[0]), *slash;
+	const char *def[2];
+	int ndef = 1;
+	struct stat st0;
 
-	if (asprintf(&corpus, "tests/fuzz/corpus/%s", target_name(argv[0])) < 0)
+	if (!dir || asprintf(&corpus, "tests/fuzz/corpus/%s", target_name(argv[0])) < 0)
 		return 1;
 	def[0] = corpus;
+	/* argv[0] is <build>/tests/test_fuzz_<target> (the masked reruns exec it
+	 * by that path too): the made seeds are in <build>/fuzz-seeds/<target>. */
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		if (asprintf(&made, "%s/../fuzz-seeds/%s", dir, target_name(argv[0])) >= 0 &&
+		    stat(made, &st0) == 0 && S_ISDIR(st0.st_mode))
+			def[ndef++] = made;
+	}
 	const char **args = argc > 1 ? (const char **)argv + 1 : def;
-	int nargs = argc > 1 ? argc - 1 : 1, failed = 0;
+	int nargs = argc > 1 ? argc - 1 : ndef, failed = 0;
 
 	for (int i = 0; i < nargs; i++) {
 		struct stat st;
@@ -108,5 +122,7 @@ int main(int argc, char **argv)
 	}
 	printf("1..%d\n", nargs);
 	free(corpus);
+	free(made);
+	free(dir);
 	return failed ? 1 : 0;
 }
