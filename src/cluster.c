@@ -119,35 +119,38 @@ static unsigned code_distance(const uint64_t *p, const uint64_t *q, int nwords)
 	return d;
 }
 
-/* Distance of two rows: the least over their hashes (the whole image, and
- * the part inside uniform borders where a row has one). */
-static unsigned distance(const struct ctx *x, uint32_t a, uint32_t b)
+/* Least of d and the distance of codes p and q (4 words: PDQ). */
+static unsigned least(unsigned d, const uint64_t *p, const uint64_t *q)
 {
-	const uint64_t *pa = x->codes + (size_t)a * x->nwords, *pb = x->codes + (size_t)b * x->nwords;
-	unsigned d = code_distance(pa, pb, x->nwords), e;
+	unsigned e = code_distance(p, q, 4);
 
-	if (!x->trim)
-		return d;
-	if (x->trim_info[a] && (e = code_distance(x->trim + 4 * (size_t)a, pb, 4)) < d)
-		d = e;
-	if (x->trim_info[b] && (e = code_distance(pa, x->trim + 4 * (size_t)b, 4)) < d)
-		d = e;
-	if (x->trim_info[a] && x->trim_info[b] &&
-	    (e = code_distance(x->trim + 4 * (size_t)a, x->trim + 4 * (size_t)b, 4)) < d)
-		d = e;
-	return d;
+	return e < d ? e : d;
 }
 
-/* With rotations: also the least over a's variants against b and the reverse. */
+/*
+ * Distance of two rows: the least over the hashes they are matched on, the
+ * same set the index holds (build_entries): the whole image, the part
+ * inside uniform borders where a row has one, and with rotations each
+ * row's variants against the other's hash.
+ */
 static unsigned row_distance(const struct ctx *x, uint32_t a, uint32_t b)
 {
-	unsigned d = distance(x, a, b), e;
+	const uint64_t *pa = x->codes + (size_t)a * x->nwords, *pb = x->codes + (size_t)b * x->nwords;
+	unsigned d = code_distance(pa, pb, x->nwords);
 
+	if (x->trim) {
+		const uint64_t *ta = x->trim + 4 * (size_t)a, *tb = x->trim + 4 * (size_t)b;
+
+		if (x->trim_info[a])
+			d = least(d, ta, pb);
+		if (x->trim_info[b])
+			d = least(d, pa, tb);
+		if (x->trim_info[a] && x->trim_info[b])
+			d = least(d, ta, tb);
+	}
 	for (int v = 1; x->dih && v < 8; v++) {
-		if ((e = code_distance(x->dih + 32 * (size_t)a + 4 * v, x->codes + 4 * (size_t)b, 4)) < d)
-			d = e;
-		if ((e = code_distance(x->codes + 4 * (size_t)a, x->dih + 32 * (size_t)b + 4 * v, 4)) < d)
-			d = e;
+		d = least(d, x->dih + 32 * (size_t)a + 4 * v, pb);
+		d = least(d, pa, x->dih + 32 * (size_t)b + 4 * v);
 	}
 	return d;
 }
