@@ -8,7 +8,7 @@
  * Exit codes: 0 success (unreadable or undecodable inputs are rows, not
  * failures), 1 runtime failure (output cannot be written, damaged result
  * file), 2 usage error, 130 interrupted (SIGINT/SIGTERM; nothing is left
- * under the output name).
+ * under the output name, and a scan's OUT.checkpoint lets --resume go on).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -27,6 +27,7 @@
 #include <omp.h>
 #include <openssl/crypto.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "clusters_h5.h"
 #include "decode.h"
@@ -76,7 +77,10 @@ static const char usage_scan[] =
 	"scaling, other formats with libvips) and compute perceptual hashes. Every\n"
 	"file becomes one row; files that cannot be read or decoded get a status and\n"
 	"a message. Inputs are opened read-only and never modified. OUT.h5 appears\n"
-	"only when complete (written as OUT.h5.tmp-PID, then renamed).\n"
+	"only when complete (written as OUT.h5.tmp-PID, then renamed). Finished rows\n"
+	"are also recorded in OUT.h5.checkpoint (fsynced every few seconds, removed\n"
+	"at the end), so an interrupted scan (Ctrl-C, kill, crash, full disk)\n"
+	"continues with --resume instead of starting again.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output FILE      result file (required)\n"
@@ -102,12 +106,21 @@ static const char usage_scan[] =
 	"      --max-pixels N     refuse images with more pixels (default 250000000)\n"
 	"      --max-file-size N  decode files up to N bytes (K, M, G suffixes;\n"
 	"                         default 512M); larger files get a digest only\n"
-	"  -f, --force            replace OUT if it exists\n"
+	"      --time-limit S     stop decoding a file after S seconds: status\n"
+	"                         timeout (default 120; 0 = no limit)\n"
+	"      --resume           continue the interrupted scan recorded in\n"
+	"                         OUT.checkpoint (same inputs and options): its rows\n"
+	"                         are kept, unless their file changed since, and the\n"
+	"                         rest is scanned; the result equals an uninterrupted\n"
+	"                         scan. Without a checkpoint, a fresh scan\n"
+	"      --checkpoint-interval S  fsync the checkpoint at most every S seconds\n"
+	"                         (default 10; 0 = after every file)\n"
+	"  -f, --force            replace OUT and discard any checkpoint\n"
 	"  -q, --quiet            no progress line and no summary\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"exit status: 0 done (bad input files are rows with a status), 1 the output\n"
-	"could not be written, 2 wrong arguments, 130 interrupted.\n";
+	"could not be written, 2 wrong arguments, 130 interrupted (resumable).\n";
 
 static const char usage_hash[] =
 	"usage: doppel hash [OPTIONS] FILE...\n"
@@ -233,6 +246,7 @@ char *dp_cli_join_command(int argc, char **argv)
 
 struct scan_sink {
 	struct dp_store *store;
+	struct dp_checkpoint *cp;   /* NULL while replaying the checkpoint itself */
 	size_t status_count[DP_ST_COUNT];
 };
 
@@ -242,19 +256,25 @@ static int sink_row(const struct dp_row *row, void *ctx, struct dp_err *err)
 
 	if (row->status >= 0 && row->status < DP_ST_COUNT)
 		s->status_count[row->status]++;
-	return dp_store_append(s->store, row, err);
+	if (dp_store_append(s->store, row, err))
+		return err->code;
+	return s->cp ? dp_checkpoint_append(s->cp, row, err) : 0;
 }
 
 static void print_summary(const struct scan_sink *s, const struct dp_scan_progress *p,
-			  const char *out)
+			  size_t resumed, const char *out)
 {
 	double t = p->elapsed_s > 0 ? p->elapsed_s : 1e-9;
 	int first = 1;
 
+	if (resumed)
+		fprintf(stderr, "doppel: %zu rows kept from the checkpoint, %zu files scanned now\n",
+			resumed, p->done);
 	fprintf(stderr,
 		"doppel: %zu files (%zu hashed, %zu not) in %.1f s: %.1f files/s, %.1f MB/s, "
 		"%d threads -> %s\n",
-		p->done, s->status_count[DP_ST_OK], p->done - s->status_count[DP_ST_OK], t,
+		p->done + resumed, s->status_count[DP_ST_OK],
+		p->done + resumed - s->status_count[DP_ST_OK], t,
 		(double)p->done / t, (double)p->bytes_done / 1e6 / t, p->threads, out);
 	for (int i = 1; i < DP_ST_COUNT; i++) {
 		if (!s->status_count[i])
@@ -269,14 +289,25 @@ static void print_summary(const struct scan_sink *s, const struct dp_scan_progre
 
 struct scan_args {
 	const char *output;
-	int force, quiet, follow;
+	int force, quiet, follow, resume;
+	double interval;
 	struct dp_scan_opts opts;
 };
+
+/* Seconds from 0 to a day, fractions allowed; 0 or -1. */
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno || end == s || *end || !(*out >= 0 && *out <= 86400) ? -1 : 0;
+}
 
 static int parse_scan(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_HASHES = 256, O_NO_ORIENT, O_EXACT, O_REFERENCE, O_FOLLOW, O_MAX_PIXELS,
-	       O_MAX_FILE, O_MIN_SIDE };
+	       O_MAX_FILE, O_MIN_SIDE, O_RESUME, O_INTERVAL, O_TIME_LIMIT };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "threads", required_argument, NULL, 'j' },
@@ -288,6 +319,9 @@ static int parse_scan(int argc, char **argv, struct scan_args *a)
 		{ "max-pixels", required_argument, NULL, O_MAX_PIXELS },
 		{ "max-file-size", required_argument, NULL, O_MAX_FILE },
 		{ "min-side", required_argument, NULL, O_MIN_SIDE },
+		{ "resume", no_argument, NULL, O_RESUME },
+		{ "checkpoint-interval", required_argument, NULL, O_INTERVAL },
+		{ "time-limit", required_argument, NULL, O_TIME_LIMIT },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -297,6 +331,7 @@ static int parse_scan(int argc, char **argv, struct scan_args *a)
 	int c;
 
 	dp_scan_opts_default(&a->opts);
+	a->interval = 10;
 	while ((c = getopt_long(argc, argv, "o:j:fqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': a->output = optarg; break;
@@ -324,6 +359,15 @@ static int parse_scan(int argc, char **argv, struct scan_args *a)
 			if (dp_cli_parse_int(optarg, 8, 65535, &a->opts.decode.min_side))
 				return dp_cli_usage_error("scan: --min-side wants a number from 8 to 65535, not '%s'", optarg);
 			break;
+		case O_RESUME: a->resume = 1; break;
+		case O_INTERVAL:
+			if (parse_seconds(optarg, &a->interval))
+				return dp_cli_usage_error("scan: --checkpoint-interval wants seconds from 0 to 86400, not '%s'", optarg);
+			break;
+		case O_TIME_LIMIT:
+			if (parse_seconds(optarg, &a->opts.decode.time_limit_s))
+				return dp_cli_usage_error("scan: --time-limit wants seconds from 0 to 86400, not '%s'", optarg);
+			break;
 		case 'f': a->force = 1; break;
 		case 'q': a->quiet = 1; break;
 		case 'h': fputs(usage_scan, stdout); return -1;
@@ -334,10 +378,13 @@ static int parse_scan(int argc, char **argv, struct scan_args *a)
 		return dp_cli_usage_error("scan: no output file: add -o OUT.h5");
 	if (optind >= argc)
 		return dp_cli_usage_error("scan: no input: give one or more files or folders to scan");
+	if (a->resume && a->force)
+		return dp_cli_usage_error("scan: --resume keeps the checkpoint, --force discards it: give one");
 	return 0;
 }
 
-static int output_ok(const char *out, int force)
+/* 0: go on; EXIT_USAGE; or -1: --resume of a finished scan, nothing to do. */
+static int output_ok(const char *out, const struct scan_args *a)
 {
 	struct stat st;
 
@@ -345,78 +392,205 @@ static int output_ok(const char *out, int force)
 		return 0;
 	if (S_ISDIR(st.st_mode))
 		return dp_cli_usage_error("scan: output %s is a directory: give a file name", out);
-	if (!force)
+	if (a->resume) {
+		fprintf(stderr, "doppel: %s is complete: nothing to resume\n", out);
+		return -1;
+	}
+	if (!a->force)
 		return dp_cli_usage_error("scan: output %s exists: use --force to replace it", out);
 	return 0;
+}
+
+/* Everything the rows depend on; a checkpoint is resumed only when it matches. */
+static char *scan_identity(const struct scan_args *a, const char *tool,
+			   char *const *roots, size_t nroots)
+{
+	const struct dp_decode_opts *d = &a->opts.decode;
+	char *s = NULL, *t;
+
+	if (asprintf(&s, "%s\nhashes=%u orient=%d exact=%d reference=%d follow=%d min_side=%d "
+		     "max_pixels=%" PRIu64 " max_file_size=%" PRIu64 "\nroots=%zu",
+		     tool, a->opts.hashes, d->orient, d->exact, d->reference, a->follow,
+		     d->min_side, d->max_pixels, a->opts.max_file_size, nroots) < 0)
+		return NULL;
+	for (size_t i = 0; i < nroots; i++) {
+		if (asprintf(&t, "%s\n%s", s, roots[i]) < 0) {
+			free(s);
+			return NULL;
+		}
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* May a checkpointed row stand for entry e? Same path and size, and when
+ * the file was read, the same mtime now (else it changed and is rescanned). */
+static int row_current(const struct dp_row *row, const struct dp_walk_entry *e)
+{
+	struct stat st;
+
+	if (strcmp(row->path, e->path) || (e->status == DP_ST_OK && row->size != e->size))
+		return 0;
+	if (!row->mtime_ns)
+		return 1;
+	return stat(e->path, &st) == 0 && (uint64_t)st.st_size == row->size &&
+	       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec == row->mtime_ns;
+}
+
+/* Feed the checkpoint's intact rows that still stand to the store; keep
+ * exactly those in the checkpoint. Returns the row count or -1 (err set). */
+static long replay_checkpoint(struct scan_sink *sink, const struct dp_filelist *fl,
+			      struct dp_err *err)
+{
+	struct dp_checkpoint *cp = sink->cp;
+	struct dp_row row;
+	size_t k = 0;
+
+	sink->cp = NULL;    /* the rows are in the checkpoint already */
+	while (k < fl->n && dp_checkpoint_next(cp, &row) && row_current(&row, &fl->v[k])) {
+		row.path = fl->v[k].path;
+		if (sink_row(&row, sink, err))
+			break;
+		k++;
+	}
+	sink->cp = cp;
+	if (err->code || dp_checkpoint_keep(cp, k, err))
+		return -1;
+	return (long)k;
+}
+
+static void fill_meta(struct dp_store_meta *meta, const struct scan_args *a,
+		      char *const *roots, size_t nroots, const char *tool, const char *libs)
+{
+	meta->tool_version = tool;
+	meta->roots = (const char *const *)roots;
+	meta->nroots = nroots;
+	meta->libraries = libs;
+	meta->hashes = a->opts.hashes;
+	meta->orient = a->opts.decode.orient;
+	meta->exact = a->opts.decode.exact;
+	meta->reference = a->opts.decode.reference;
+	meta->follow_symlinks = a->follow;
+	meta->min_side = a->opts.decode.min_side;
+	meta->threads = a->opts.threads > 0 ? a->opts.threads : omp_get_max_threads();
+	meta->max_pixels = a->opts.decode.max_pixels;
+	meta->max_file_size = a->opts.max_file_size;
+	meta->time_limit_s = a->opts.decode.time_limit_s;
+}
+
+/* The scan failed or was stopped: the output is removed, the checkpoint kept. */
+static int scan_stopped(struct scan_sink *sink, int rc, const struct dp_err *err,
+			size_t total)
+{
+	size_t rows = dp_checkpoint_rows(sink->cp);
+
+	dp_store_abort(sink->store);
+	if (rc == DP_E_INTERRUPTED)
+		fprintf(stderr, "doppel: interrupted after %zu of %zu files\n", rows, total);
+	else
+		fprintf(stderr, "doppel: %s\n", err->msg);
+	fprintf(stderr, "doppel: the %zu finished rows are kept in %s: run the same command "
+		"with --resume to continue\n", rows, dp_checkpoint_path(sink->cp));
+	dp_checkpoint_close(sink->cp);
+	return rc == DP_E_INTERRUPTED ? EXIT_INTERRUPTED : EXIT_FAIL;
 }
 
 static int cmd_scan(int argc, char **argv, char *command)
 {
 	struct scan_args a = { 0 };
 	struct dp_walk_opts wo = { 0 };
-	struct dp_filelist fl = { 0 };
+	struct dp_filelist fl = { 0 }, rest;
 	struct dp_store_meta meta = { 0 };
 	struct scan_sink sink = { 0 };
 	struct dp_scan_progress fin = { 0 };
 	struct dp_progress_line pl;
 	struct dp_err err;
-	char libs[256], h5v[64], tool[96];
+	char libs[256], h5v[64], tool[96], *identity = NULL;
+	char *const *roots;
+	size_t nroots;
+	long resumed = 0;
 	int rc;
 
 	dp_err_clear(&err);
 	rc = parse_scan(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	rc = output_ok(a.output, a.force);
+	rc = output_ok(a.output, &a);
 	if (rc)
-		return rc;
-	wo.follow_symlinks = a.follow;
-	if (dp_walk((const char *const *)argv + optind, (size_t)(argc - optind), &wo, &fl, &err)) {
-		dp_filelist_free(&fl);
-		return dp_cli_fail(&err);
+		return rc < 0 ? EXIT_OK : rc;
+	roots = argv + optind;
+	nroots = (size_t)(argc - optind);
+	snprintf(tool, sizeof(tool), "doppel %s (git %s)", DP_VERSION, DP_GIT_REV);
+	identity = scan_identity(&a, tool, roots, nroots);
+	if (!identity) {
+		fprintf(stderr, "doppel: out of memory\n");
+		return EXIT_FAIL;
 	}
+	sink.cp = dp_checkpoint_open(a.output, identity, command,
+				     a.resume ? DP_CKPT_RESUME : a.force ? DP_CKPT_REPLACE
+									 : DP_CKPT_NEW, &err);
+	free(identity);
+	if (!sink.cp)
+		return err.code == DP_E_ARG ? dp_cli_usage_error("scan: %s", err.msg)
+					    : dp_cli_fail(&err);
+	dp_checkpoint_set_interval(sink.cp, a.interval);
+	if (a.resume)
+		dp_store_remove_stale(a.output);
+	wo.follow_symlinks = a.follow;
+	if (dp_walk((const char *const *)roots, nroots, &wo, &fl, &err))
+		goto fail;
 	dp_decode_library_versions(libs, sizeof(libs));
 	dp_store_library_version(h5v, sizeof(h5v));
 	snprintf(libs + strlen(libs), sizeof(libs) - strlen(libs), ", %s, %s, kernels %s",
 		 h5v, OpenSSL_version(OPENSSL_VERSION), dp_kernels_get()->name);
-	snprintf(tool, sizeof(tool), "doppel %s (git %s)", DP_VERSION, DP_GIT_REV);
-	a.opts.stop = &stop_flag;
-	meta.tool_version = tool;
-	meta.command = command;
-	meta.roots = (const char *const *)argv + optind;
-	meta.nroots = (size_t)(argc - optind);
-	meta.libraries = libs;
-	meta.hashes = a.opts.hashes;
-	meta.orient = a.opts.decode.orient;
-	meta.exact = a.opts.decode.exact;
-	meta.reference = a.opts.decode.reference;
-	meta.follow_symlinks = a.follow;
-	meta.min_side = a.opts.decode.min_side;
-	meta.threads = a.opts.threads > 0 ? a.opts.threads : omp_get_max_threads();
-	meta.max_pixels = a.opts.decode.max_pixels;
-	meta.max_file_size = a.opts.max_file_size;
+	fill_meta(&meta, &a, roots, nroots, tool, libs);
+	meta.command = dp_checkpoint_command(sink.cp);  /* the first run's, when resuming */
 	sink.store = dp_store_create(a.output, fl.n, &meta, &err);
-	if (!sink.store) {
-		dp_filelist_free(&fl);
-		return dp_cli_fail(&err);
+	if (!sink.store)
+		goto fail;
+	resumed = replay_checkpoint(&sink, &fl, &err);
+	if (resumed < 0) {
+		rc = scan_stopped(&sink, err.code, &err, fl.n);
+		goto out;
 	}
+	a.opts.stop = &stop_flag;
+	rest = fl;
+	rest.v += resumed;
+	rest.n -= (size_t)resumed;
+	for (long i = 0; i < resumed; i++)
+		if (fl.v[i].status == DP_ST_OK)
+			rest.total_bytes -= fl.v[i].size;
 	dp_progress_line_init(&pl, !a.quiet && isatty(STDERR_FILENO));
-	rc = dp_pipeline_scan(&fl, &a.opts, sink_row, &sink, dp_progress_line_update, &pl,
+	rc = dp_pipeline_scan(&rest, &a.opts, sink_row, &sink, dp_progress_line_update, &pl,
 			      &fin, &err);
 	dp_progress_line_end(&pl);
+	if (rc == 0)
+		rc = dp_checkpoint_sync(sink.cp, &err);
 	if (rc) {
-		const char *tmp = dp_store_tmp_path(sink.store);
-
-		fprintf(stderr, "doppel: %s; removing %s\n", err.msg, tmp);
-		dp_store_abort(sink.store);
-		dp_filelist_free(&fl);
-		return rc == DP_E_INTERRUPTED ? EXIT_INTERRUPTED : EXIT_FAIL;
+		rc = scan_stopped(&sink, rc, &err, fl.n);
+		goto out;
 	}
 	rc = dp_store_commit(sink.store, &err);
-	if (rc == 0 && !a.quiet)
-		print_summary(&sink, &fin, a.output);
+	if (rc) {
+		fprintf(stderr, "doppel: %s\n", err.msg);
+		fprintf(stderr, "doppel: the finished rows are kept in %s: run the same command "
+			"with --resume to write the file again\n", dp_checkpoint_path(sink.cp));
+		dp_checkpoint_close(sink.cp);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	dp_checkpoint_remove(sink.cp);
+	if (!a.quiet)
+		print_summary(&sink, &fin, (size_t)resumed, a.output);
+	rc = EXIT_OK;
+out:
 	dp_filelist_free(&fl);
-	return rc ? dp_cli_fail(&err) : EXIT_OK;
+	return rc;
+fail:
+	dp_checkpoint_close(sink.cp);
+	dp_filelist_free(&fl);
+	return dp_cli_fail(&err);
 }
 
 /* ---- info ----------------------------------------------------------------- */
@@ -437,10 +611,46 @@ static void print_counts_status(const struct dp_store_summary *s)
 	printf("%s\n", first && !s->status_other ? "(no rows)" : "");
 }
 
+/* `doppel info OUT.checkpoint`: 1 shown, 0 not a checkpoint, <0 error. */
+static int info_checkpoint(const char *path, struct dp_err *err)
+{
+	size_t rows;
+	char *command;
+	int r = dp_checkpoint_describe(path, &rows, &command, err);
+
+	if (r <= 0)
+		return r == DP_E_IO ? 0 : r;    /* unreadable: let the HDF5 path name it */
+	printf("file:       %s\n", path);
+	printf("format:     doppel scan checkpoint, INCOMPLETE: an interrupted scan\n");
+	printf("command:    %s\n", command);
+	printf("rows:       %zu finished files recorded\n", rows);
+	printf("resume:     run that command again with --resume\n");
+	free(command);
+	return 1;
+}
+
+/* After a failed `info OUT`: say so when OUT.checkpoint holds a scan. */
+static void info_pending_scan(const char *out)
+{
+	char *cp = NULL;
+	size_t rows;
+	char *command;
+
+	if (asprintf(&cp, "%s.checkpoint", out) < 0)
+		return;
+	if (dp_checkpoint_describe(cp, &rows, &command, NULL) == 1) {
+		fprintf(stderr, "doppel: %s holds an interrupted scan of %s (%zu files done): "
+			"run its command again with --resume\n", cp, out, rows);
+		free(command);
+	}
+	free(cp);
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	struct dp_store_summary s;
 	struct dp_err err;
+	int rc;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(usage_info, stdout);
@@ -449,8 +659,14 @@ static int cmd_info(int argc, char **argv)
 	if (argc != 2)
 		return dp_cli_usage_error("info: give exactly one result file (doppel info FILE.h5)");
 	dp_err_clear(&err);
-	if (dp_store_summarise(argv[1], &s, &err))
-		return dp_cli_fail(&err);
+	rc = info_checkpoint(argv[1], &err);
+	if (rc)
+		return rc < 0 ? dp_cli_fail(&err) : EXIT_OK;
+	if (dp_store_summarise(argv[1], &s, &err)) {
+		rc = dp_cli_fail(&err);
+		info_pending_scan(argv[1]);
+		return rc;
+	}
 	printf("file:       %s\n", argv[1]);
 	printf("format:     doppel format %d, %s\n", s.format_version,
 	       s.finished ? "complete" : "INCOMPLETE (no finish time)");

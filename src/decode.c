@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
+#include <time.h>
 
 #include <jpeglib.h>
 #include <jerror.h>
@@ -168,6 +169,9 @@ struct jpeg_guard {
 	int truncated;          /* saw JWRN_JPEG_EOF */
 	int corrupt;            /* saw a warning about damaged data */
 	int in_scan;            /* headers read: now decoding entropy-coded data */
+	struct jpeg_progress_mgr progress;
+	double deadline;        /* monotonic seconds; 0 = none */
+	int timed_out;
 	char first[JMSG_LENGTH_MAX];   /* first serious warning or the error */
 	char mild[JMSG_LENGTH_MAX];    /* first harmless-looking warning */
 };
@@ -179,6 +183,39 @@ static void jpeg_on_error(j_common_ptr cinfo)
 	if (!g->first[0])
 		cinfo->err->format_message(cinfo, g->first);
 	longjmp(g->jump, 1);
+}
+
+/* A monotonic clock in seconds, and the deadline for a decode starting now. */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double deadline_for(const struct dp_decode_opts *o)
+{
+	return o->time_limit_s > 0 ? now_s() + o->time_limit_s : 0;
+}
+
+static int timeout_error(struct dp_decode_info *info, const struct dp_decode_opts *o,
+			 const char *format, struct dp_err *err)
+{
+	info->status = DP_ST_TIMEOUT;
+	return dp_err_set(err, DP_E_LIMIT, "decode: %s image not decoded within the time limit "
+			  "of %g s (--time-limit)", format, o->time_limit_s);
+}
+
+/* libjpeg calls this between row groups and input passes. */
+static void jpeg_on_progress(j_common_ptr cinfo)
+{
+	struct jpeg_guard *g = (struct jpeg_guard *)cinfo->err;
+
+	if (g->deadline > 0 && now_s() > g->deadline) {
+		g->timed_out = 1;
+		longjmp(g->jump, 1);
+	}
 }
 
 static void jpeg_on_message(j_common_ptr cinfo, int level)
@@ -283,7 +320,14 @@ static int decode_jpeg(struct dp_decoder *d, const uint8_t *buf, size_t len,
 	g.pub.error_exit = jpeg_on_error;
 	g.pub.emit_message = jpeg_on_message;
 	jpeg_create_decompress(&ci);
+	g.deadline = deadline_for(o);
+	g.progress.progress_monitor = jpeg_on_progress;
+	ci.progress = &g.progress;
 	if (setjmp(g.jump)) {
+		if (g.timed_out) {
+			rc = timeout_error(info, o, "JPEG", err);
+			goto out;
+		}
 		info->status = g.truncated ? DP_ST_TRUNCATED : DP_ST_CORRUPT;
 		rc = dp_err_set(err, DP_E_DECODE, "decode: %s JPEG (libjpeg: %s)",
 				info->status == DP_ST_TRUNCATED ? "truncated" : "corrupt",
@@ -463,6 +507,14 @@ static void vips_read_meta(VipsImage *im, struct dp_decode_info *info)
 		info->orientation = orient;
 }
 
+/* Emitted while libvips computes the image: stop it past the deadline. */
+static void vips_on_eval(VipsImage *im, VipsProgress *progress, void *deadline)
+{
+	(void)progress;
+	if (now_s() > *(const double *)deadline)
+		vips_image_set_kill(im, TRUE);
+}
+
 static int decode_vips(const uint8_t *buf, size_t len, const struct dp_decode_opts *o,
 		       struct dp_image *out, struct dp_decode_info *info, struct dp_err *err)
 {
@@ -473,6 +525,7 @@ static int decode_vips(const uint8_t *buf, size_t len, const struct dp_decode_op
 	VipsImage *im, *x = NULL;
 	void *mem = NULL;
 	size_t memlen = 0;
+	double deadline = 0;
 	int rc;
 
 	if (!vips_ready()) {
@@ -567,7 +620,17 @@ static int decode_vips(const uint8_t *buf, size_t len, const struct dp_decode_op
 			goto out_vips_error;
 		vips_replace(&im, x);
 	}
+	if (o->time_limit_s > 0) {
+		vips_image_set_progress(im, TRUE);
+		g_signal_connect(im, "eval", G_CALLBACK(vips_on_eval), &deadline);
+		deadline = deadline_for(o);
+	}
 	mem = vips_image_write_to_memory(im, &memlen);
+	if (!mem && deadline > 0 && now_s() > deadline) {
+		vips_error_clear();
+		rc = timeout_error(info, o, dp_format_name(info->format), err);
+		goto out;
+	}
 	if (!mem)
 		goto out_vips_error;
 	rc = dp_image_reserve(out, im->Xsize, im->Ysize, im->Bands);

@@ -22,6 +22,7 @@
 #include "image.h"
 
 #define DP_DECODE_MIN_SIDE 256                  /* fast mode: shorter side kept */
+#define DP_DECODE_TIME_LIMIT 120.0              /* seconds per file */
 #define DP_DECODE_MAX_PIXELS 250000000ULL       /* default decompression-bomb cap */
 /* Reference mode reproduces Meta's pdq-photo-hasher, which resamples any
  * image wider or taller than this to exactly this square (nearest neighbour). */
@@ -34,6 +35,8 @@ struct dp_decode_opts {
 				  larger, as Meta's pdq-photo-hasher does */
 	uint64_t max_pixels;   /* refuse images with more stored pixels */
 	int min_side;          /* fast mode: shorter side kept when shrinking */
+	double time_limit_s;   /* stop decoding one file after this long (status
+				  timeout); 0 = no limit */
 };
 
 struct dp_decode_info {

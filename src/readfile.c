@@ -22,6 +22,7 @@
 
 #define DP_READ_CHUNK (4u << 20)       /* bytes per read() call */
 #define DP_READ_SHRINK (64u << 20)     /* free buffers above this after use */
+#define DP_READ_SNIFF (64u << 10)      /* kept of a file over the limit: names its format */
 
 struct dp_reader {
 	EVP_MD_CTX *md;
@@ -174,6 +175,9 @@ int dp_reader_read(struct dp_reader *r, const char *path, uint64_t max_keep,
 		rc = dp_err_set(err, DP_E_IO, "read: SHA-256 init failed");
 		goto out_close;
 	}
+	/* Too large to decode: digest it all, keep only what names its format. */
+	if (st0.st_size >= 0 && (uint64_t)st0.st_size > max_keep && max_keep > DP_READ_SNIFF)
+		max_keep = DP_READ_SNIFF;
 	rc = read_all(r, fd, max_keep, out, err);
 	if (rc != 0)
 		goto out_close;

@@ -4,7 +4,9 @@
  * the kernel allows it, O_NONBLOCK so that a FIFO swapped in after the walk
  * cannot hang us) and never written. The SHA-256 is computed while the bytes
  * stream in, so each file is read exactly once. Bytes beyond max_keep are
- * hashed but not kept (the file is then too large to decode).
+ * hashed but not kept (the file is then too large to decode); of a file
+ * larger than max_keep when opened only the first 64 KiB are kept (enough to
+ * name its format), so memory does not grow with the largest input.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -18,7 +20,8 @@
 
 struct dp_file_data {
 	const uint8_t *data;  /* borrowed from the reader; valid until its next read */
-	size_t len;           /* bytes at data: min(size, max_keep) */
+	size_t len;           /* bytes at data: min(size, max_keep), or the 64 KiB
+				 prefix of a file over max_keep */
 	uint64_t size;        /* bytes read in total */
 	int complete;         /* 1 when data holds the whole file */
 	int64_t mtime_ns;     /* modification time, ns since the Unix epoch */

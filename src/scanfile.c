@@ -33,6 +33,7 @@ void dp_scan_opts_default(struct dp_scan_opts *o)
 	o->decode.exact = 0;
 	o->decode.max_pixels = DP_DECODE_MAX_PIXELS;
 	o->decode.min_side = DP_DECODE_MIN_SIDE;
+	o->decode.time_limit_s = DP_DECODE_TIME_LIMIT;
 	o->max_file_size = DP_MAX_FILE_SIZE;
 }
 

@@ -17,6 +17,7 @@ static const char *const names[DP_ST_COUNT] = {
 	[DP_ST_SYMLINK] = "symlink",
 	[DP_ST_LOOP] = "loop",
 	[DP_ST_CHANGED] = "changed",
+	[DP_ST_TIMEOUT] = "timeout",
 };
 
 const char *dp_file_status_name(int status)

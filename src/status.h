@@ -22,8 +22,9 @@ enum dp_file_status {
 	DP_ST_SYMLINK = 9,     /* symbolic link not followed */
 	DP_ST_LOOP = 10,       /* directory cycle through symbolic links */
 	DP_ST_CHANGED = 11,    /* file changed size while it was being read */
+	DP_ST_TIMEOUT = 12,    /* decoding took longer than --time-limit: stopped */
 };
-#define DP_ST_COUNT 12
+#define DP_ST_COUNT 13
 
 /* dp_file_status_name - stable lowercase name ("ok", "unreadable", ...);
  * "invalid" for values outside the enum. */

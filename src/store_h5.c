@@ -13,8 +13,11 @@
 #define _GNU_SOURCE
 #include "store_h5.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +217,7 @@ static int write_opening_attrs(struct dp_store *s, const struct dp_store_meta *m
 	    dp_h5_set_attr_i64(f, "min_side", m->min_side) ||
 	    dp_h5_set_attr_i64(f, "max_pixels", (int64_t)m->max_pixels) ||
 	    dp_h5_set_attr_i64(f, "max_file_size", (int64_t)m->max_file_size) ||
+	    dp_h5_set_attr_i64(f, "time_limit_ms", (int64_t)(m->time_limit_s * 1000 + 0.999)) ||
 	    dp_h5_set_attr_i64(f, "threads", m->threads) ||
 	    dp_h5_set_attr_i64(f, "n_rows", (int64_t)s->nrows))
 		return -1;
@@ -449,6 +453,42 @@ void dp_store_abort(struct dp_store *s)
 	close_all(s);
 	unlink(s->tmp);
 	store_free(s);
+}
+
+void dp_store_remove_stale(const char *path)
+{
+	char *copy = strdup(path), *slash, *dir, *base;
+	size_t blen;
+	DIR *d;
+	struct dirent *e;
+
+	if (!copy)
+		return;
+	slash = strrchr(copy, '/');
+	dir = slash ? (slash == copy ? "/" : copy) : ".";
+	base = slash ? slash + 1 : copy;
+	if (slash)
+		*slash = '\0';
+	blen = strlen(base);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		const char *p = e->d_name;
+		char *end, full[PATH_MAX];
+		long pid;
+
+		if (strncmp(p, base, blen) || strncmp(p + blen, ".tmp-", 5))
+			continue;
+		errno = 0;
+		pid = strtol(p + blen + 5, &end, 10);
+		if (errno || *end || pid <= 0 || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (snprintf(full, sizeof(full), "%s/%s", dir, p) < (int)sizeof(full))
+			unlink(full);
+	}
+	if (d)
+		closedir(d);
+	free(copy);
 }
 
 /* ---- reading ------------------------------------------------------------ */

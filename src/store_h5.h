@@ -31,6 +31,7 @@ struct dp_store_meta {
 	unsigned hashes;            /* enum dp_hash_kind bits: datasets created */
 	int orient, exact, reference, follow_symlinks, min_side, threads;
 	uint64_t max_pixels, max_file_size;
+	double time_limit_s;        /* per-file decode limit; 0 = none */
 };
 
 struct dp_store;
@@ -57,6 +58,11 @@ int dp_store_commit(struct dp_store *s, struct dp_err *err) DP_WUR;
 
 /* dp_store_abort - close and remove the temporary file; frees s. NULL is a no-op. */
 void dp_store_abort(struct dp_store *s);
+
+/* dp_store_remove_stale - remove "<path>.tmp-<pid>" files left by scans that
+ * were killed (their pid no longer runs). Call only while holding the
+ * output's checkpoint lock. Best effort. */
+void dp_store_remove_stale(const char *path);
 
 /* dp_store_tmp_path - the temporary file's name (borrowed from s). */
 const char *dp_store_tmp_path(const struct dp_store *s);

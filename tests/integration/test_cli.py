@@ -119,7 +119,7 @@ with open(trunc, "wb") as f:
     f.write(data[:len(data) // 2])
 info_fails(trunc, "a truncated file", "info:")
 
-# ---- interrupt: exit 130, no output, no temporary file ---------------------
+# ---- interrupt: exit 130, no output, no temporary file, a checkpoint ----------
 big = os.path.join(work, "big")
 os.mkdir(big)
 src = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(corpus, "originals")) for f in fs]
@@ -132,7 +132,8 @@ time.sleep(0.4)
 p.send_signal(signal.SIGINT)
 _, e = p.communicate(timeout=60)
 left = [f for f in os.listdir(work) if f.startswith("interrupted.h5")]
-ok(p.returncode == 130 and not left, "SIGINT: exit 130, nothing under the output name",
+ok(p.returncode == 130 and left == ["interrupted.h5.checkpoint"],
+   "SIGINT: exit 130, nothing under the output name but the checkpoint (test_resume.py)",
    "rc=%s left=%s %s" % (p.returncode, left, e.decode(errors="replace")))
 ok(b"interrupted" in e, "SIGINT: says it was interrupted", e)
 
