@@ -393,6 +393,12 @@ static int output_ok(const char *out, const struct scan_args *a)
 	if (S_ISDIR(st.st_mode))
 		return dp_cli_usage_error("scan: output %s is a directory: give a file name", out);
 	if (a->resume) {
+		char *cp = NULL;
+		int pending = asprintf(&cp, "%s.checkpoint", out) >= 0 && access(cp, F_OK) == 0;
+
+		free(cp);
+		if (pending)
+			return 0;       /* a --force rescan was interrupted: it replaces out */
 		fprintf(stderr, "doppel: %s is complete: nothing to resume\n", out);
 		return -1;
 	}

@@ -92,6 +92,11 @@ struct dp_store {
 
 void dp_store_init(void)
 {
+	/* No library shutdown at exit: after a write failed for lack of space,
+	 * HDF5 1.10 keeps the file it could not close and crashes retrying the
+	 * flush in its atexit handler. Everything we wrote was closed or removed;
+	 * the kernel releases the rest. */
+	H5dont_atexit();
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 

@@ -36,7 +36,8 @@ struct dp_store_meta {
 
 struct dp_store;
 
-/* dp_store_init - once, main thread: silence HDF5's automatic error printing. */
+/* dp_store_init - once, main thread, before any other HDF5 call: silence
+ * HDF5's automatic error printing and its shutdown at exit (see store_h5.c). */
 void dp_store_init(void);
 
 /*

@@ -37,7 +37,7 @@ if "--seed" in sys.argv:
     seed = int(sys.argv[sys.argv.index("--seed") + 1])
 print("# seed", seed)
 rng = random.Random(seed)
-KILLS = 12
+KILLS = int(os.environ.get("DP_KILLS", "12"))   # more for a longer campaign
 
 work = tmpdir("resume")
 base = make_corpus("tests", os.path.join(work, "base"))
