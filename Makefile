@@ -6,6 +6,13 @@
 #
 # SPDX-License-Identifier: MIT
 
+# make MPI=1: the same program built with mpicc (src/mpiwrap.c calls MPI), in
+# build-mpi/; run it under mpirun (docs/HPC.md).
+ifeq ($(MPI),1)
+BUILD ?= build-mpi
+CC = mpicc
+MPI_CFLAGS := -DDP_MPI
+endif
 BUILD ?= build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -33,7 +40,7 @@ WARN += -Werror
 endif
 OPT ?= -O2 -g
 # -ffp-contract=off: PDQ is bit-exact with the reference only without fused multiply-add.
-BASE_CFLAGS := -std=c11 $(OPT) -ffp-contract=off -fopenmp $(WARN) -Isrc -Ikernels -Iinclude
+BASE_CFLAGS := -std=c11 $(OPT) -ffp-contract=off -fopenmp $(WARN) $(MPI_CFLAGS) -Isrc -Ikernels -Iinclude
 ALL_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) $(HDF5_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = -fopenmp $(SAN) $(LDFLAGS)
 LIBS = $(PKG_LIBS) $(HDF5_LIBS) -lm
@@ -46,7 +53,7 @@ Q := @
 quiet = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-CLI_SRC := src/cli.c src/cli_cluster.c
+CLI_SRC := src/cli.c src/cli_cluster.c src/cli_merge.c
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard src/*.c)) $(wildcard kernels/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -126,8 +133,17 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libdoppel.a
 deps:
 	@sh scripts/deps.sh
 
-## test: install dependencies, build, run the whole suite, again under ASan+UBSan, then a bounded fuzz run
-test: deps
+## deps-mpi: the same plus Open MPI (mpicc, mpirun) for make mpi and test_mpi.py
+deps-mpi:
+	@sh scripts/deps.sh --mpi
+
+## mpi: build the MPI program build-mpi/doppel (mpicc; run under mpirun, docs/HPC.md)
+mpi:
+	@$(MAKE) --no-print-directory MPI=1 BUILD=build-mpi all
+
+## test: install dependencies (Open MPI too), build, run the whole suite, again under ASan+UBSan, then a bounded fuzz run
+test: deps-mpi
+	@$(MAKE) --no-print-directory mpi
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory sanitize-check
 	@$(MAKE) --no-print-directory fuzz
@@ -174,13 +190,13 @@ check-nosimd:
 
 ## clean: remove build outputs
 clean:
-	rm -rf build build-san build-nosimd build-fuzz
+	rm -rf build build-san build-nosimd build-fuzz build-mpi
 
 ## help: list the targets
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-.PHONY: all deps test check demo demo-run bench sanitize sanitize-check check-nosimd fuzz clean help FORCE
+.PHONY: deps-mpi mpi all deps test check demo demo-run bench sanitize sanitize-check check-nosimd fuzz clean help FORCE
 .SECONDARY:
 
 -include $(ALL_OBJ:.o=.d)

@@ -5,12 +5,23 @@
 # run) and Debian's Python modules. When
 # something is missing: as root, installs the Debian/Ubuntu packages with
 # apt-get; otherwise prints the exact apt-get command and fails.
-# Usage: scripts/deps.sh [--check]   (--check: never install, only report)
+# Usage: scripts/deps.sh [--check] [--mpi]
+#   --check  never install, only report
+#   --mpi    also Open MPI (mpicc, mpirun) for the MPI build and its test
 #
 # SPDX-License-Identifier: MIT
 set -u
 
 PYTHON=${PYTHON:-/usr/bin/python3}
+check=0
+mpi=0
+for arg in "$@"; do
+	case $arg in
+	--check) check=1 ;;
+	--mpi) mpi=1 ;;
+	*) echo "deps: unknown option $arg" >&2; exit 2 ;;
+	esac
+done
 missing=""
 need() { missing="$missing $1"; }
 
@@ -39,9 +50,14 @@ else
 	need "clang libomp-dev"
 fi
 
+if [ "$mpi" = 1 ]; then
+	command -v mpicc >/dev/null 2>&1 || need libopenmpi-dev
+	command -v mpirun >/dev/null 2>&1 || need openmpi-bin
+fi
+
 [ -z "$missing" ] && exit 0
 
-if [ "${1:-}" != "--check" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+if [ "$check" = 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "deps: installing:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2 || exit 1

@@ -35,7 +35,10 @@
 #include "hash.h"
 #include "kernels.h"
 #include "pipeline.h"
+#include "merge.h"
+#include "mpiwrap.h"
 #include "progress.h"
+#include "shard.h"
 #include "status.h"
 #include "store_h5.h"
 #include "walk.h"
@@ -64,6 +67,7 @@ static const char usage_main[] =
 	"  query FILE.h5 IMAGE...   list stored files near the given images or hashes\n"
 	"  export FILE.h5           write files, groups and pairs as CSV or JSON Lines\n"
 	"  verify FILE.h5           re-read the listed files: changed or missing since the scan?\n"
+	"  merge PART.h5... -o OUT  join the shards of a scan --shard K/N (Slurm arrays)\n"
 	"  help [COMMAND]           show help\n"
 	"  version                  show version and library versions\n"
 	"\n"
@@ -108,6 +112,9 @@ static const char usage_scan[] =
 	"                         default 512M); larger files get a digest only\n"
 	"      --time-limit S     stop decoding a file after S seconds: status\n"
 	"                         timeout (default 120; 0 = no limit)\n"
+	"      --shard K/N        scan only the K-th of N parts of the file list\n"
+	"                         (contiguous, about equal bytes; for Slurm array\n"
+	"                         tasks); join the N results with doppel merge\n"
 	"      --resume           continue the interrupted scan recorded in\n"
 	"                         OUT.checkpoint (same inputs and options): its rows\n"
 	"                         are kept, unless their file changed since, and the\n"
@@ -290,6 +297,7 @@ static void print_summary(const struct scan_sink *s, const struct dp_scan_progre
 struct scan_args {
 	const char *output;
 	int force, quiet, follow, resume;
+	int shard_k, shard_n;       /* --shard K/N; 0/0 for the whole list */
 	double interval;
 	struct dp_scan_opts opts;
 };
@@ -307,7 +315,7 @@ static int parse_seconds(const char *s, double *out)
 static int parse_scan(int argc, char **argv, struct scan_args *a)
 {
 	enum { O_HASHES = 256, O_NO_ORIENT, O_EXACT, O_REFERENCE, O_FOLLOW, O_MAX_PIXELS,
-	       O_MAX_FILE, O_MIN_SIDE, O_RESUME, O_INTERVAL, O_TIME_LIMIT };
+	       O_MAX_FILE, O_MIN_SIDE, O_RESUME, O_INTERVAL, O_TIME_LIMIT, O_SHARD };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "threads", required_argument, NULL, 'j' },
@@ -322,6 +330,7 @@ static int parse_scan(int argc, char **argv, struct scan_args *a)
 		{ "resume", no_argument, NULL, O_RESUME },
 		{ "checkpoint-interval", required_argument, NULL, O_INTERVAL },
 		{ "time-limit", required_argument, NULL, O_TIME_LIMIT },
+		{ "shard", required_argument, NULL, O_SHARD },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -363,6 +372,10 @@ static int parse_scan(int argc, char **argv, struct scan_args *a)
 		case O_INTERVAL:
 			if (parse_seconds(optarg, &a->interval))
 				return dp_cli_usage_error("scan: --checkpoint-interval wants seconds from 0 to 86400, not '%s'", optarg);
+			break;
+		case O_SHARD:
+			if (dp_shard_parse(optarg, &a->shard_k, &a->shard_n, &err))
+				return dp_cli_usage_error("scan: %s, not '%s'", err.msg, optarg);
 			break;
 		case O_TIME_LIMIT:
 			if (parse_seconds(optarg, &a->opts.decode.time_limit_s))
@@ -502,44 +515,47 @@ static int scan_stopped(struct scan_sink *sink, int rc, const struct dp_err *err
 	return rc == DP_E_INTERRUPTED ? EXIT_INTERRUPTED : EXIT_FAIL;
 }
 
-static int cmd_scan(int argc, char **argv, char *command)
+/* One process's scan of roots into a.output (the whole list, or a shard). */
+static int scan_run(struct scan_args a, char *const *roots, size_t nroots, const char *command)
 {
-	struct scan_args a = { 0 };
 	struct dp_walk_opts wo = { 0 };
-	struct dp_filelist fl = { 0 }, rest;
+	struct dp_filelist fl = { 0 }, todo, rest;
 	struct dp_store_meta meta = { 0 };
 	struct scan_sink sink = { 0 };
 	struct dp_scan_progress fin = { 0 };
 	struct dp_progress_line pl;
 	struct dp_err err;
-	char libs[256], h5v[64], tool[96], *identity = NULL;
-	char *const *roots;
-	size_t nroots;
+	char libs[256], h5v[64], tool[96], *identity = NULL, *ckpt_identity = NULL;
 	long resumed = 0;
 	int rc;
 
 	dp_err_clear(&err);
-	rc = parse_scan(argc, argv, &a);
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
 	rc = output_ok(a.output, &a);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	roots = argv + optind;
-	nroots = (size_t)(argc - optind);
 	snprintf(tool, sizeof(tool), "doppel %s (git %s)", DP_VERSION, DP_GIT_REV);
 	identity = scan_identity(&a, tool, roots, nroots);
-	if (!identity) {
+	if (identity && a.shard_n) {
+		char *t = NULL;
+
+		if (asprintf(&t, "%s\nshard=%d/%d", identity, a.shard_k, a.shard_n) < 0)
+			t = NULL;
+		ckpt_identity = t;
+	}
+	if (!identity || (a.shard_n && !ckpt_identity)) {
+		free(identity);
 		fprintf(stderr, "doppel: out of memory\n");
 		return EXIT_FAIL;
 	}
-	sink.cp = dp_checkpoint_open(a.output, identity, command,
+	sink.cp = dp_checkpoint_open(a.output, ckpt_identity ? ckpt_identity : identity, command,
 				     a.resume ? DP_CKPT_RESUME : a.force ? DP_CKPT_REPLACE
 									 : DP_CKPT_NEW, &err);
-	free(identity);
-	if (!sink.cp)
+	free(ckpt_identity);
+	if (!sink.cp) {
+		free(identity);
 		return err.code == DP_E_ARG ? dp_cli_usage_error("scan: %s", err.msg)
 					    : dp_cli_fail(&err);
+	}
 	dp_checkpoint_set_interval(sink.cp, a.interval);
 	if (a.resume)
 		dp_store_remove_stale(a.output);
@@ -550,23 +566,46 @@ static int cmd_scan(int argc, char **argv, char *command)
 	dp_store_library_version(h5v, sizeof(h5v));
 	snprintf(libs + strlen(libs), sizeof(libs) - strlen(libs), ", %s, %s, kernels %s",
 		 h5v, OpenSSL_version(OPENSSL_VERSION), dp_kernels_get()->name);
+	if (dp_mpi_size() > 1) {
+		char mpi[128];
+
+		dp_mpi_library(mpi, sizeof(mpi));
+		snprintf(libs + strlen(libs), sizeof(libs) - strlen(libs), ", %s", mpi);
+	}
 	fill_meta(&meta, &a, roots, nroots, tool, libs);
 	meta.command = dp_checkpoint_command(sink.cp);  /* the first run's, when resuming */
-	sink.store = dp_store_create(a.output, fl.n, &meta, &err);
+	todo = fl;
+	if (a.shard_n) {
+		size_t first, count;
+
+		dp_shard_range(&fl, a.shard_k, a.shard_n, &first, &count);
+		todo.v += first;
+		todo.n = count;
+		meta.shard_k = a.shard_k;
+		meta.shard_n = a.shard_n;
+		meta.shard_first = first;
+		meta.shard_total = fl.n;
+		meta.identity = identity;
+	}
+	todo.total_bytes = 0;
+	for (size_t i = 0; i < todo.n; i++)
+		if (todo.v[i].status == DP_ST_OK)
+			todo.total_bytes += todo.v[i].size;
+	sink.store = dp_store_create(a.output, todo.n, &meta, &err);
 	if (!sink.store)
 		goto fail;
-	resumed = replay_checkpoint(&sink, &fl, &err);
+	resumed = replay_checkpoint(&sink, &todo, &err);
 	if (resumed < 0) {
-		rc = scan_stopped(&sink, err.code, &err, fl.n);
+		rc = scan_stopped(&sink, err.code, &err, todo.n);
 		goto out;
 	}
 	a.opts.stop = &stop_flag;
-	rest = fl;
+	rest = todo;
 	rest.v += resumed;
 	rest.n -= (size_t)resumed;
 	for (long i = 0; i < resumed; i++)
-		if (fl.v[i].status == DP_ST_OK)
-			rest.total_bytes -= fl.v[i].size;
+		if (todo.v[i].status == DP_ST_OK)
+			rest.total_bytes -= todo.v[i].size;
 	dp_progress_line_init(&pl, !a.quiet && isatty(STDERR_FILENO));
 	rc = dp_pipeline_scan(&rest, &a.opts, sink_row, &sink, dp_progress_line_update, &pl,
 			      &fin, &err);
@@ -574,7 +613,7 @@ static int cmd_scan(int argc, char **argv, char *command)
 	if (rc == 0)
 		rc = dp_checkpoint_sync(sink.cp, &err);
 	if (rc) {
-		rc = scan_stopped(&sink, rc, &err, fl.n);
+		rc = scan_stopped(&sink, rc, &err, todo.n);
 		goto out;
 	}
 	rc = dp_store_commit(sink.store, &err);
@@ -591,12 +630,104 @@ static int cmd_scan(int argc, char **argv, char *command)
 		print_summary(&sink, &fin, (size_t)resumed, a.output);
 	rc = EXIT_OK;
 out:
+	free(identity);
 	dp_filelist_free(&fl);
 	return rc;
 fail:
+	free(identity);
 	dp_checkpoint_close(sink.cp);
 	dp_filelist_free(&fl);
 	return dp_cli_fail(&err);
+}
+
+/* Under mpirun: rank r scans shard r+1 of N into OUT.part-(r+1)-of-N, then
+ * rank 0 merges the parts into OUT (the datasets of a one-process scan) and
+ * removes them. Parts and checkpoints stay when any rank fails, so the same
+ * mpirun command with --resume continues. */
+static int scan_mpi(struct scan_args a, char *const *roots, size_t nroots, const char *command)
+{
+	int rank = dp_mpi_rank(), size = dp_mpi_size(), rc, here;
+	const char *out = a.output;
+	char **parts = calloc((size_t)size, sizeof(*parts));
+	struct dp_err err;
+	struct stat st;
+
+	dp_err_clear(&err);
+	for (int r = 0; parts && r < size; r++)
+		if (asprintf(&parts[r], "%s.part-%d-of-%d", out, r + 1, size) < 0)
+			parts[r] = NULL;
+	for (int r = 0; parts && r < size; r++)
+		if (!parts[r])
+			goto nomem;
+	if (!parts)
+		goto nomem;
+	here = access(parts[rank], F_OK) == 0;
+	if (!here) {
+		char *cp = NULL;
+
+		here = asprintf(&cp, "%s.checkpoint", parts[rank]) >= 0 && access(cp, F_OK) == 0;
+		free(cp);
+	}
+	here = dp_mpi_max(here);        /* any rank has unfinished work */
+	rc = 0;
+	if (a.shard_n)
+		rc = rank ? EXIT_USAGE : dp_cli_usage_error("scan: --shard is for runs without "
+							    "MPI; under mpirun each rank takes its share");
+	else if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+		rc = rank ? EXIT_USAGE : dp_cli_usage_error("scan: output %s is a directory", out);
+	else if (stat(out, &st) == 0 && a.resume && !here) {
+		if (!rank)
+			fprintf(stderr, "doppel: %s is complete: nothing to resume\n", out);
+		rc = -1;
+	} else if (stat(out, &st) == 0 && !a.resume && !a.force)
+		rc = rank ? EXIT_USAGE : dp_cli_usage_error("scan: output %s exists: use --force to "
+							    "replace it", out);
+	if (rc)
+		goto out;
+	a.shard_k = rank + 1;
+	a.shard_n = size;
+	a.output = parts[rank];
+	a.quiet |= rank != 0;
+	rc = dp_mpi_max(scan_run(a, roots, nroots, command));
+	if (rc) {
+		if (!rank)
+			fprintf(stderr, "doppel: a rank failed (exit %d); finished parts and checkpoints "
+				"are kept: run the same command with --resume\n", rc);
+		goto out;
+	}
+	if (!rank) {
+		rc = dp_merge((const char *const *)parts, (size_t)size, out, command, &err);
+		if (rc)
+			rc = dp_cli_fail(&err);
+		for (int r = 0; !rc && r < size; r++)
+			unlink(parts[r]);
+		if (!rc && !a.quiet)
+			fprintf(stderr, "doppel: %d ranks' parts merged -> %s\n", size, out);
+	}
+	rc = dp_mpi_bcast(rc);
+out:
+	for (int r = 0; r < size; r++)
+		free(parts[r]);
+	free(parts);
+	return rc < 0 ? EXIT_OK : rc;
+nomem:
+	fprintf(stderr, "doppel: out of memory\n");
+	rc = EXIT_FAIL;
+	if (parts)
+		goto out;
+	return rc;
+}
+
+static int cmd_scan(int argc, char **argv, const char *command)
+{
+	struct scan_args a = { 0 };
+	int rc = parse_scan(argc, argv, &a);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (dp_mpi_size() > 1)
+		return scan_mpi(a, argv + optind, (size_t)(argc - optind), command);
+	return scan_run(a, argv + optind, (size_t)(argc - optind), command);
 }
 
 /* ---- info ----------------------------------------------------------------- */
@@ -818,11 +949,15 @@ const char *dp_cli_tool_version(void)
 static int cmd_version(void)
 {
 	char libs[256], h5v[64];
-
 	dp_decode_library_versions(libs, sizeof(libs));
 	dp_store_library_version(h5v, sizeof(h5v));
+	char mpi[128];
+
+	dp_mpi_library(mpi, sizeof(mpi));
 	printf("doppel %s (git %s)\n%s, %s, %s\nkernels: %s\n", DP_VERSION, DP_GIT_REV, libs,
 	       h5v, OpenSSL_version(OPENSSL_VERSION), dp_kernels_get()->name);
+	if (mpi[0])
+		printf("mpi: %s\n", mpi);
 	return EXIT_OK;
 }
 
@@ -842,6 +977,8 @@ static int cmd_help(int argc, char **argv)
 		fputs(dp_cli_usage_export, stdout);
 	else if (argc >= 2 && !strcmp(argv[1], "verify"))
 		fputs(dp_cli_usage_verify, stdout);
+	else if (argc >= 2 && !strcmp(argv[1], "merge"))
+		fputs(dp_cli_usage_merge, stdout);
 	else if (argc >= 2)
 		return dp_cli_usage_error("help: unknown command '%s'", argv[1]);
 	else
@@ -876,7 +1013,7 @@ int main(int argc, char **argv)
 		return cmd_help(argc - 1, argv + 1);
 	if (strcmp(cmd, "scan") && strcmp(cmd, "info") && strcmp(cmd, "hash") &&
 	    strcmp(cmd, "cluster") && strcmp(cmd, "query") && strcmp(cmd, "export") &&
-	    strcmp(cmd, "verify") &&
+	    strcmp(cmd, "verify") && strcmp(cmd, "merge") &&
 	    strcmp(cmd, "version") && strcmp(cmd, "--version"))
 		return dp_cli_usage_error("unknown command '%s' (try 'doppel help')", cmd);
 	if (doppel_init()) {
@@ -886,6 +1023,10 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version"))
 		return cmd_version();
 	dp_store_init();
+	if (dp_mpi_init(&argc, &argv)) {
+		fprintf(stderr, "doppel: MPI could not start\n");
+		return EXIT_FAIL;
+	}
 	install_signals();
 	command = dp_cli_join_command(argc, argv);
 	if (!command) {
@@ -905,9 +1046,12 @@ int main(int argc, char **argv)
 		rc = dp_cli_export(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "verify"))
 		rc = dp_cli_verify(argc - 1, argv + 1);
+	else if (!strcmp(cmd, "merge"))
+		rc = dp_cli_merge(argc - 1, argv + 1, command);
 	else
 		rc = cmd_info(argc - 1, argv + 1);
 	free(command);
 	dp_decode_shutdown();
+	dp_mpi_finalize();
 	return rc;
 }

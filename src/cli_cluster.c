@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "mpiwrap.h"
 #include "cluster.h"
 #include "clusters_h5.h"
 #include "doppel.h"
@@ -231,16 +232,21 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 	rc = dp_table_load(argv[optind], "cluster", &t, &err);
 	if (rc)
 		return dp_cli_fail(&err);
+	/* Under MPI every rank searches a share of the index and gets all pairs
+	 * (dp_pipeline_pairs), so every rank groups alike; rank 0 alone writes. */
 	rc = dp_cluster_run(&t, &o, dp_pipeline_pairs, &c, &err);
 	if (rc == 0) {
 		struct dp_clusters_meta m = { name, dp_cli_tool_version(), command, &o };
 
-		rc = dp_clusters_store(argv[optind], &c, &m, &err);
-		if (rc == 0 && !quiet)
+		if (dp_mpi_rank() == 0)
+			rc = dp_clusters_store(argv[optind], &c, &m, &err);
+		if (rc == 0 && !quiet && dp_mpi_rank() == 0)
 			print_cluster_summary(&c, &o, argv[optind], name, now_s() - t0);
 		dp_clusters_free(&c);
 	}
 	dp_table_free(&t);
+	if (dp_mpi_size() > 1 && dp_mpi_bcast(rc) != 0 && rc == 0)
+		return EXIT_FAIL;       /* rank 0 could not write: it says why */
 	return rc ? dp_cli_fail(&err) : EXIT_OK;
 }
 

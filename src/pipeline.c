@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "pipeline.h"
+#include "mpiwrap.h"
 
 #include <omp.h>
 #include <stdatomic.h>
@@ -223,20 +224,27 @@ out:
 
 /* ---- pair search ------------------------------------------------------- */
 
-#define DP_BUCKET_BLOCK 4096   /* buckets per work item */
+#define DP_BUCKET_BLOCK 4096   /* buckets per work item, at most */
 
 int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out, struct dp_err *err)
 {
 	int nt = threads > 0 ? threads : omp_get_max_threads();
-	struct dp_pairs *part = calloc((size_t)nt, sizeof(*part));
+	int rank = dp_mpi_rank(), nranks = dp_mpi_size();
+	struct dp_pairs *part = calloc((size_t)nt, sizeof(*part)), mine = { 0 };
 	atomic_int failed = 0;
 
 	if (!part)
 		return dp_err_set(err, DP_E_NOMEM, "cluster: out of memory");
 	for (int t = 0; t < dp_mih_tables(ix) && !atomic_load(&failed); t++) {
 		size_t nb = dp_mih_load_table(ix, t);
-		size_t nblocks = (nb + DP_BUCKET_BLOCK - 1) / DP_BUCKET_BLOCK;
+		/* Blocks small enough that every rank and thread gets some. */
+		size_t bs = nb / ((size_t)nranks * (size_t)nt * 8) + 1;
+		size_t nblocks;
 		atomic_size_t next = 0;
+
+		if (bs > DP_BUCKET_BLOCK)
+			bs = DP_BUCKET_BLOCK;
+		nblocks = (nb + bs - 1) / bs;
 
 		if (nb == 0)
 			continue;
@@ -246,19 +254,26 @@ int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out, stru
 			size_t b;
 
 			while (!atomic_load(&failed) && (b = atomic_fetch_add(&next, 1)) < nblocks)
-				if (dp_mih_join(ix, b * DP_BUCKET_BLOCK, (b + 1) * DP_BUCKET_BLOCK,
-						&part[tid]))
+				if (b % (size_t)nranks == (size_t)rank &&
+				    dp_mih_join(ix, b * bs, (b + 1) * bs, &part[tid]))
 					atomic_store(&failed, 1);
 		}
 	}
 	for (int t = 0; t < nt; t++) {
-		if (!atomic_load(&failed) && dp_pairs_append(out, &part[t]))
+		if (!atomic_load(&failed) && dp_pairs_append(&mine, &part[t]))
 			atomic_store(&failed, 1);
 		dp_pairs_free(&part[t]);
 	}
 	free(part);
-	if (atomic_load(&failed))
-		return dp_err_set(err, DP_E_NOMEM, "cluster: out of memory in the pair search");
+	/* Every rank (all of them, failed or not: the gather is collective)
+	 * learns whether any failed, then every rank gets all the new pairs. */
+	if (dp_mpi_max(atomic_load(&failed)) || dp_mpi_allgather_pairs(&mine, err) ||
+	    dp_pairs_append(out, &mine)) {
+		dp_pairs_free(&mine);
+		return err->code ? err->code :
+		       dp_err_set(err, DP_E_NOMEM, "cluster: out of memory in the pair search");
+	}
+	dp_pairs_free(&mine);
 	dp_pairs_sort(out);
 	return 0;
 }

@@ -226,6 +226,13 @@ static int write_opening_attrs(struct dp_store *s, const struct dp_store_meta *m
 	    dp_h5_set_attr_i64(f, "threads", m->threads) ||
 	    dp_h5_set_attr_i64(f, "n_rows", (int64_t)s->nrows))
 		return -1;
+	if (m->shard_n > 0 &&
+	    (dp_h5_set_attr_i64(f, "shard_index", m->shard_k) ||
+	     dp_h5_set_attr_i64(f, "shard_count", m->shard_n) ||
+	     dp_h5_set_attr_i64(f, "shard_first_row", (int64_t)m->shard_first) ||
+	     dp_h5_set_attr_i64(f, "shard_total_rows", (int64_t)m->shard_total) ||
+	     dp_h5_set_attr_str(f, "scan_identity", m->identity ? m->identity : "", t)))
+		return -1;
 	return 0;
 }
 
@@ -494,6 +501,257 @@ void dp_store_remove_stale(const char *path)
 	if (d)
 		closedir(d);
 	free(copy);
+}
+
+/* ---- reading back: options, rows ------------------------------------------- */
+
+static int read_int(hid_t f, const char *name, int64_t lo, int64_t hi, int64_t *v)
+{
+	return dp_h5_read_attr_i64(f, name, v) == 0 && *v >= lo && *v <= hi ? 0 : -1;
+}
+
+static unsigned parse_hash_names(const char *list)
+{
+	unsigned bits = 0;
+	struct dp_err e;
+
+	if (list && *list && dp_hash_parse_list(list, &bits, &e))
+		bits = 0;
+	return bits;
+}
+
+int dp_store_read_meta(const char *path, struct dp_store_file_meta *fm, struct dp_err *err)
+{
+	struct dp_store_meta *m = &fm->meta;
+	int64_t orient, exact, ref, follow, side, threads, maxpix, maxfile, tl = 0;
+	int64_t sk = 0, sn = 0, sfirst = 0, stotal = 0;
+	char *hashes = NULL;
+	int version, rc = 0;
+	hid_t f;
+
+	memset(fm, 0, sizeof(*fm));
+	f = dp_h5_open_result(path, "merge", 0, &fm->nrows, &version, err);
+	if (f < 0)
+		return (int)f;
+	fm->tool_version = dp_h5_read_attr_str(f, "tool_version");
+	fm->command = dp_h5_read_attr_str(f, "command");
+	fm->libraries = dp_h5_read_attr_str(f, "libraries");
+	fm->identity = dp_h5_read_attr_str(f, "scan_identity");
+	fm->roots = dp_h5_read_attr_strs(f, "roots", &m->nroots);
+	hashes = dp_h5_read_attr_str(f, "hashes");
+	if (!fm->tool_version || !fm->command || !fm->libraries || !fm->roots || !hashes ||
+	    read_int(f, "orient", 0, 1, &orient) || read_int(f, "exact", 0, 1, &exact) ||
+	    read_int(f, "reference_pdq", 0, 1, &ref) ||
+	    read_int(f, "follow_symlinks", 0, 1, &follow) ||
+	    read_int(f, "min_side", 0, 65535, &side) || read_int(f, "threads", 0, 1 << 20, &threads) ||
+	    read_int(f, "max_pixels", 0, INT64_MAX, &maxpix) ||
+	    read_int(f, "max_file_size", 0, INT64_MAX, &maxfile)) {
+		rc = dp_err_set(err, DP_E_FORMAT, "merge: %s: root attributes missing or damaged",
+				path);
+		goto out;
+	}
+	(void)read_int(f, "time_limit_ms", 0, INT64_MAX, &tl);   /* absent before 0.1.0 */
+	if (dp_h5_read_attr_i64(f, "shard_count", &sn) == 0 &&
+	    (read_int(f, "shard_index", 1, sn, &sk) || read_int(f, "shard_first_row", 0, INT64_MAX, &sfirst) ||
+	     read_int(f, "shard_total_rows", sfirst + (int64_t)fm->nrows, INT64_MAX, &stotal) ||
+	     !fm->identity || sn < 1)) {
+		rc = dp_err_set(err, DP_E_FORMAT, "merge: %s: shard attributes damaged", path);
+		goto out;
+	}
+	m->tool_version = fm->tool_version;
+	m->command = fm->command;
+	m->roots = (const char *const *)fm->roots;
+	m->libraries = fm->libraries;
+	m->hashes = parse_hash_names(hashes);
+	m->orient = (int)orient;
+	m->exact = (int)exact;
+	m->reference = (int)ref;
+	m->follow_symlinks = (int)follow;
+	m->min_side = (int)side;
+	m->threads = (int)threads;
+	m->max_pixels = (uint64_t)maxpix;
+	m->max_file_size = (uint64_t)maxfile;
+	m->time_limit_s = (double)tl / 1000;
+	m->shard_k = (int)sk;
+	m->shard_n = (int)sn;
+	m->shard_first = (uint64_t)sfirst;
+	m->shard_total = (uint64_t)stotal;
+	m->identity = fm->identity;
+out:
+	free(hashes);
+	H5Fclose(f);
+	return rc;
+}
+
+void dp_store_file_meta_free(struct dp_store_file_meta *fm)
+{
+	if (!fm)
+		return;
+	free(fm->tool_version);
+	free(fm->command);
+	free(fm->libraries);
+	free(fm->identity);
+	for (size_t i = 0; fm->roots && i < fm->meta.nroots; i++)
+		free(fm->roots[i]);
+	free(fm->roots);
+	memset(fm, 0, sizeof(*fm));
+}
+
+struct dp_store_rows {
+	struct dp_store s;      /* file, column datasets and buffers, types */
+	size_t pos, block;      /* next row; rows in the buffers (from pos - pos % CHUNK) */
+	char **paths;           /* the block's paths, owned */
+	char *path_arena;       /* backing store for paths */
+};
+
+void dp_store_rows_close(struct dp_store_rows *r)
+{
+	if (!r)
+		return;
+	close_all(&r->s);
+	free(r->paths);
+	free(r->path_arena);
+	free(r->s.path);
+	free(r);
+}
+
+struct dp_store_rows *dp_store_rows_open(const char *path, unsigned *hashes, size_t *nrows,
+					 struct dp_err *err)
+{
+	struct dp_store_rows *r = calloc(1, sizeof(*r));
+	int version;
+
+	*hashes = 0;
+	if (!r) {
+		dp_err_set(err, DP_E_NOMEM, "merge: out of memory");
+		return NULL;
+	}
+	r->s.file = r->s.t_str = r->s.t_status = -1;
+	for (size_t i = 0; i < NCOLS; i++)
+		r->s.col[i].dset = -1;
+	r->s.path = strdup(path);
+	r->s.file = dp_h5_open_result(path, "merge", 0, &r->s.nrows, &version, err);
+	if (!r->s.path || r->s.file < 0)
+		goto fail;
+	r->s.t_str = dp_h5_str_type();
+	r->s.t_status = make_status_type();
+	r->paths = calloc(DP_CHUNK_ROWS, sizeof(*r->paths));
+	if (r->s.t_str < 0 || r->s.t_status < 0 || !r->paths)
+		goto fail_nomem;
+	for (size_t i = 0; i < NCOLS; i++) {
+		const struct column *c = &columns[i];
+		char name[64];
+		hssize_t rows;
+
+		snprintf(name, sizeof(name), "/%s/%s", c->group, c->name);
+		rows = dp_h5_dataset_rows(r->s.file, name);
+		if (rows < 0 && c->hash)
+			continue;       /* not computed by that scan (or by its older version) */
+		if (rows != (hssize_t)r->s.nrows) {
+			dp_err_set(err, DP_E_FORMAT, "merge: %s: %s %s", path, name,
+				   rows < 0 ? "is missing" : "has the wrong length");
+			goto fail;
+		}
+		r->s.col[i].dset = H5Dopen2(r->s.file, name, H5P_DEFAULT);
+		r->s.col[i].data = calloc(DP_CHUNK_ROWS, elem_size(c));
+		if (r->s.col[i].dset < 0 || !r->s.col[i].data)
+			goto fail_nomem;
+		*hashes |= c->hash;
+	}
+	*nrows = r->s.nrows;
+	return r;
+fail_nomem:
+	dp_err_set(err, DP_E_NOMEM, "merge: %s: cannot open the datasets", path);
+fail:
+	dp_store_rows_close(r);
+	return NULL;
+}
+
+/* Read the block of rows starting at r->pos into the column buffers. */
+static int read_block(struct dp_store_rows *r, struct dp_err *err)
+{
+	size_t n = r->s.nrows - r->pos < DP_CHUNK_ROWS ? r->s.nrows - r->pos : DP_CHUNK_ROWS;
+	size_t arena = 0;
+
+	for (size_t i = 0; i < NCOLS; i++) {
+		const struct column *c = &columns[i];
+		int rank = c->kind == COL_BYTES ? 2 : 1;
+		hsize_t start[2] = { r->pos, 0 }, count[2] = { n, c->size };
+		hid_t fsp, msp, mt = mem_type(&r->s, c->kind);
+		herr_t rd = -1;
+
+		if (r->s.col[i].dset < 0)
+			continue;
+		fsp = H5Dget_space(r->s.col[i].dset);
+		msp = H5Screate_simple(rank, count, NULL);
+		if (fsp >= 0 && msp >= 0 &&
+		    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
+			rd = H5Dread(r->s.col[i].dset, mt, msp, fsp, H5P_DEFAULT, r->s.col[i].data);
+		if (rd >= 0 && (c->kind == COL_TEXT || c->kind == COL_PATH)) {
+			/* Copy the strings out and give HDF5's back at once. */
+			char **v = r->s.col[i].data;
+
+			if (c->kind == COL_PATH) {
+				for (size_t k = 0; k < n; k++)
+					arena += (v[k] ? strlen(v[k]) : 0) + 1;
+				free(r->path_arena);
+				r->path_arena = malloc(arena ? arena : 1);
+				arena = 0;
+			}
+			if (!r->s.col[i].text)
+				r->s.col[i].text = malloc(DP_CHUNK_ROWS * c->size);
+			for (size_t k = 0; k < n && r->path_arena && r->s.col[i].text; k++) {
+				const char *t = v[k] ? v[k] : "";
+
+				if (c->kind == COL_PATH) {
+					r->paths[k] = strcpy(r->path_arena + arena, t);
+					arena += strlen(t) + 1;
+				} else {
+					snprintf(r->s.col[i].text + k * c->size, c->size, "%s", t);
+				}
+			}
+			H5Dvlen_reclaim(mt, msp, H5P_DEFAULT, v);
+			if (!r->path_arena || !r->s.col[i].text)
+				rd = -1;
+		}
+		if (msp >= 0)
+			H5Sclose(msp);
+		if (fsp >= 0)
+			H5Sclose(fsp);
+		if (rd < 0)
+			return dp_err_set(err, DP_E_FORMAT, "merge: %s: reading /%s/%s failed",
+					  r->s.path, c->group, c->name);
+	}
+	r->block = n;
+	return 0;
+}
+
+int dp_store_rows_next(struct dp_store_rows *r, struct dp_row *row, struct dp_err *err)
+{
+	size_t k = r->pos % DP_CHUNK_ROWS;
+
+	if (r->pos >= r->s.nrows)
+		return 0;
+	if (k == 0 && read_block(r, err))
+		return err ? err->code : DP_E_FORMAT;
+	memset(row, 0, sizeof(*row));
+	for (size_t i = 0; i < NCOLS; i++) {
+		const struct column *c = &columns[i];
+		const struct colbuf *b = &r->s.col[i];
+		char *field = (char *)row + c->off;
+		const char *src = (const char *)b->data + k * elem_size(c);
+
+		if (b->dset < 0)
+			continue;
+		switch (c->kind) {
+		case COL_STATUS: *(int *)field = *(const uint8_t *)src; break;
+		case COL_TEXT: memcpy(field, b->text + k * c->size, c->size); break;
+		case COL_PATH: *(const char **)field = r->paths[k]; break;
+		default: memcpy(field, src, c->size); break;
+		}
+	}
+	r->pos++;
+	return 1;
 }
 
 /* ---- reading ------------------------------------------------------------ */

@@ -32,6 +32,11 @@ struct dp_store_meta {
 	int orient, exact, reference, follow_symlinks, min_side, threads;
 	uint64_t max_pixels, max_file_size;
 	double time_limit_s;        /* per-file decode limit; 0 = none */
+	/* A shard (scan --shard K/N, an MPI rank) holds rows [shard_first,
+	 * shard_first + rows) of shard_total; shard_n = 0 for a whole scan. */
+	int shard_k, shard_n;
+	uint64_t shard_first, shard_total;
+	const char *identity;       /* shards only: what the rows depend on (merge checks it) */
 };
 
 struct dp_store;
@@ -67,6 +72,36 @@ void dp_store_remove_stale(const char *path);
 
 /* dp_store_tmp_path - the temporary file's name (borrowed from s). */
 const char *dp_store_tmp_path(const struct dp_store *s);
+
+/* A result file's root attributes read back (dp_store_read_meta): meta's
+ * strings point into the owned fields. */
+struct dp_store_file_meta {
+	struct dp_store_meta meta;
+	size_t nrows;
+	char *tool_version, *command, *libraries, *identity;
+	char **roots;
+};
+
+/*
+ * dp_store_read_meta - open `path` read-only as a doppel result and read its
+ * provenance, options and shard attributes into *fm (free with
+ * dp_store_file_meta_free, also after a failure). DP_E_IO, DP_E_FORMAT.
+ */
+int dp_store_read_meta(const char *path, struct dp_store_file_meta *fm, struct dp_err *err) DP_WUR;
+void dp_store_file_meta_free(struct dp_store_file_meta *fm);
+
+/* Reading a result's rows back, in order, as the scan wrote them. */
+struct dp_store_rows;
+
+/* dp_store_rows_open - every /images and /hashes dataset the writer knows
+ * (hash datasets where present: *hashes gets their bits). NULL + err. */
+struct dp_store_rows *dp_store_rows_open(const char *path, unsigned *hashes, size_t *nrows,
+					 struct dp_err *err);
+/* dp_store_rows_next - 1 and the next row in *row (row->path valid until the
+ * next call), 0 after the last, or a negative dp_status. */
+int dp_store_rows_next(struct dp_store_rows *r, struct dp_row *row, struct dp_err *err) DP_WUR;
+/* dp_store_rows_close - NULL is a no-op. */
+void dp_store_rows_close(struct dp_store_rows *r);
 
 struct dp_format_count {
 	char name[16];
