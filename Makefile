@@ -53,7 +53,7 @@ Q := @
 quiet = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-CLI_SRC := src/cli.c src/cli_cluster.c src/cli_merge.c
+CLI_SRC := src/cli.c src/cli_cluster.c src/cli_merge.c src/cli_report.c
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard src/*.c)) $(wildcard kernels/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -133,16 +133,16 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libdoppel.a
 deps:
 	@sh scripts/deps.sh
 
-## deps-mpi: the same plus Open MPI (mpicc, mpirun) for make mpi and test_mpi.py
-deps-mpi:
-	@sh scripts/deps.sh --mpi
+## deps-test: the same plus what the whole suite uses: Open MPI (make mpi, test_mpi.py) and Chromium (test_report.py)
+deps-test:
+	@sh scripts/deps.sh --mpi --browser
 
 ## mpi: build the MPI program build-mpi/doppel (mpicc; run under mpirun, docs/HPC.md)
 mpi:
 	@$(MAKE) --no-print-directory MPI=1 BUILD=build-mpi all
 
-## test: install dependencies (Open MPI too), build, run the whole suite, again under ASan+UBSan, then a bounded fuzz run
-test: deps-mpi
+## test: install dependencies (Open MPI and Chromium too), build, run the whole suite, again under ASan+UBSan, then a bounded fuzz run
+test: deps-test
 	@$(MAKE) --no-print-directory mpi
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory sanitize-check
@@ -196,7 +196,7 @@ clean:
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-.PHONY: deps-mpi mpi all deps test check demo demo-run bench sanitize sanitize-check check-nosimd fuzz clean help FORCE
+.PHONY: deps-test mpi all deps test check demo demo-run bench sanitize sanitize-check check-nosimd fuzz clean help FORCE
 .SECONDARY:
 
 -include $(ALL_OBJ:.o=.d)

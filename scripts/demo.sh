@@ -50,3 +50,6 @@ echo
 echo "== doppel query $out/hashes.h5 (the first file of the first group)"
 first=$("$PYTHON" -c "import sys,h5py; f=h5py.File(sys.argv[1]); g=f['clusters/shot']; import numpy as np; k=int(np.argmax(g['group_size'][()])); print(f['images/path'][g['group_keeper'][k]].decode())" "$out/hashes.h5")
 "$BUILD/doppel" query "$out/hashes.h5" "$first"
+echo
+echo "== doppel report $out/hashes.h5 --name scene -o $out/report (open it in a browser)"
+"$BUILD/doppel" report "$out/hashes.h5" --name scene -o "$out/report"

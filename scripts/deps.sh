@@ -5,9 +5,10 @@
 # run) and Debian's Python modules. When
 # something is missing: as root, installs the Debian/Ubuntu packages with
 # apt-get; otherwise prints the exact apt-get command and fails.
-# Usage: scripts/deps.sh [--check] [--mpi]
-#   --check  never install, only report
-#   --mpi    also Open MPI (mpicc, mpirun) for the MPI build and its test
+# Usage: scripts/deps.sh [--check] [--mpi] [--browser]
+#   --check    never install, only report
+#   --mpi      also Open MPI (mpicc, mpirun) for the MPI build and its test
+#   --browser  also Chromium, which test_report.py renders the report in
 #
 # SPDX-License-Identifier: MIT
 set -u
@@ -15,10 +16,12 @@ set -u
 PYTHON=${PYTHON:-/usr/bin/python3}
 check=0
 mpi=0
+browser=0
 for arg in "$@"; do
 	case $arg in
 	--check) check=1 ;;
 	--mpi) mpi=1 ;;
+	--browser) browser=1 ;;
 	*) echo "deps: unknown option $arg" >&2; exit 2 ;;
 	esac
 done
@@ -53,6 +56,11 @@ fi
 if [ "$mpi" = 1 ]; then
 	command -v mpicc >/dev/null 2>&1 || need libopenmpi-dev
 	command -v mpirun >/dev/null 2>&1 || need openmpi-bin
+fi
+
+if [ "$browser" = 1 ]; then
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
+		need chromium
 fi
 
 [ -z "$missing" ] && exit 0

@@ -68,6 +68,7 @@ static const char usage_main[] =
 	"  export FILE.h5           write files, groups and pairs as CSV or JSON Lines\n"
 	"  verify FILE.h5           re-read the listed files: changed or missing since the scan?\n"
 	"  merge PART.h5... -o OUT  join the shards of a scan --shard K/N (Slurm arrays)\n"
+	"  report FILE.h5 -o DIR    HTML contact sheets of the groups, for a browser\n"
 	"  help [COMMAND]           show help\n"
 	"  version                  show version and library versions\n"
 	"\n"
@@ -979,6 +980,8 @@ static int cmd_help(int argc, char **argv)
 		fputs(dp_cli_usage_verify, stdout);
 	else if (argc >= 2 && !strcmp(argv[1], "merge"))
 		fputs(dp_cli_usage_merge, stdout);
+	else if (argc >= 2 && !strcmp(argv[1], "report"))
+		fputs(dp_cli_usage_report, stdout);
 	else if (argc >= 2)
 		return dp_cli_usage_error("help: unknown command '%s'", argv[1]);
 	else
@@ -1013,7 +1016,7 @@ int main(int argc, char **argv)
 		return cmd_help(argc - 1, argv + 1);
 	if (strcmp(cmd, "scan") && strcmp(cmd, "info") && strcmp(cmd, "hash") &&
 	    strcmp(cmd, "cluster") && strcmp(cmd, "query") && strcmp(cmd, "export") &&
-	    strcmp(cmd, "verify") && strcmp(cmd, "merge") &&
+	    strcmp(cmd, "verify") && strcmp(cmd, "merge") && strcmp(cmd, "report") &&
 	    strcmp(cmd, "version") && strcmp(cmd, "--version"))
 		return dp_cli_usage_error("unknown command '%s' (try 'doppel help')", cmd);
 	if (doppel_init()) {
@@ -1048,6 +1051,8 @@ int main(int argc, char **argv)
 		rc = dp_cli_verify(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "merge"))
 		rc = dp_cli_merge(argc - 1, argv + 1, command);
+	else if (!strcmp(cmd, "report"))
+		rc = dp_cli_report(argc - 1, argv + 1);
 	else
 		rc = cmd_info(argc - 1, argv + 1);
 	free(command);

@@ -1,7 +1,7 @@
 /* src/cli.h - what the command-line files share: exit codes, argument and error helpers.
  *
  * Only the CLI (cli.c: scan, info, hash, main; cli_cluster.c: cluster,
- * query, export, verify; cli_merge.c: merge) prints to the terminal; only main() returns to the shell.
+ * query, export, verify; cli_merge.c: merge; cli_report.c: report) prints to the terminal; only main() returns to the shell.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -31,6 +31,10 @@ int dp_cli_export(int argc, char **argv);
 int dp_cli_verify(int argc, char **argv);
 extern const char dp_cli_usage_cluster[], dp_cli_usage_query[], dp_cli_usage_export[],
 	dp_cli_usage_verify[];
+
+/* cli_report.c */
+int dp_cli_report(int argc, char **argv);
+extern const char dp_cli_usage_report[];
 
 /* cli_merge.c */
 int dp_cli_merge(int argc, char **argv, const char *command);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "utf8.h"
 #include "mpiwrap.h"
 #include "cluster.h"
 #include "clusters_h5.h"
@@ -252,28 +253,6 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 
 /* ---- JSON / CSV text -------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (0 when invalid). */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80 ||
-		    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 /* A JSON string: escapes, and invalid UTF-8 bytes as \udcXX (surrogateescape). */
 static void json_str(FILE *f, const char *s)
 {
@@ -281,7 +260,7 @@ static void json_str(FILE *f, const char *s)
 
 	fputc('"', f);
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = dp_utf8_len(p);
 
 		if (n == 0) {
 			fprintf(f, "\\udc%02x", *p++);

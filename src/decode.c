@@ -660,6 +660,26 @@ out:
 	return rc;
 }
 
+int dp_decode_thumbnail(const uint8_t *buf, size_t len, int max_side, const char *out_path,
+			struct dp_err *err)
+{
+	char cause[DP_ERR_MSG_MAX / 2];
+	VipsImage *t = NULL;
+	int rc = 0;
+
+	if (!vips_ready())
+		return dp_err_set(err, DP_E_DECODE, "thumbnail: libvips could not start");
+	if (vips_thumbnail_buffer((void *)buf, len, &t, max_side, "height", max_side,
+				  "size", VIPS_SIZE_DOWN, NULL) ||
+	    vips_jpegsave(t, out_path, "Q", 80, "strip", TRUE, NULL)) {
+		vips_cause(cause, sizeof(cause));
+		rc = dp_err_set(err, DP_E_DECODE, "thumbnail: %s", cause);
+	}
+	if (t)
+		g_object_unref(t);
+	return rc;
+}
+
 int dp_decode(struct dp_decoder *d, const uint8_t *buf, size_t len,
 	      const struct dp_decode_opts *o, struct dp_image *out,
 	      struct dp_decode_info *info, struct dp_err *err)

@@ -77,6 +77,16 @@ int dp_decode(struct dp_decoder *d, const uint8_t *buf, size_t len,
 	      const struct dp_decode_opts *o, struct dp_image *out,
 	      struct dp_decode_info *info, struct dp_err *err) DP_WUR;
 
+/*
+ * dp_decode_thumbnail - a JPEG (quality 80, metadata stripped) of the
+ * image in buf (borrowed, len bytes), EXIF orientation applied, scaled down
+ * so that neither side exceeds max_side (never up), written to out_path
+ * (borrowed; replaced). For `doppel report`. Returns 0 or DP_E_DECODE with
+ * "thumbnail: <cause>". Thread-safe.
+ */
+int dp_decode_thumbnail(const uint8_t *buf, size_t len, int max_side, const char *out_path,
+			struct dp_err *err) DP_WUR;
+
 /* dp_decode_scale_denom - the JPEG DCT scale 1/d (d in 1,2,4,8) used in fast
  * mode for a w x h image, so that min(w, h) / d stays >= min_side. */
 int dp_decode_scale_denom(int w, int h, int min_side);

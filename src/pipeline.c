@@ -277,3 +277,28 @@ int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out, stru
 	dp_pairs_sort(out);
 	return 0;
 }
+
+/* ---- report thumbnails ----------------------------------------------------- */
+
+int dp_pipeline_thumbs(struct dp_thumb_job *jobs, size_t n, int threads, struct dp_err *err)
+{
+	int nt = threads > 0 ? threads : omp_get_max_threads();
+	atomic_size_t next = 0;
+	atomic_int failed = 0;
+
+	#pragma omp parallel num_threads(nt)
+	{
+		struct dp_reader *rd = dp_reader_new();
+		size_t i;
+
+		if (!rd)
+			atomic_store(&failed, 1);
+		while (rd && (i = atomic_fetch_add(&next, 1)) < n)
+			dp_thumb_make(rd, &jobs[i]);
+		dp_reader_free(rd);
+		dp_decode_thread_done();
+	}
+	if (atomic_load(&failed))
+		return dp_err_set(err, DP_E_NOMEM, "report: out of memory for the thumbnail readers");
+	return 0;
+}

@@ -20,6 +20,7 @@
 #include "mih.h"
 #include "row.h"
 #include "scanfile.h"
+#include "thumb.h"
 #include "walk.h"
 
 struct dp_scan_progress {
@@ -56,5 +57,11 @@ int dp_pipeline_scan(const struct dp_filelist *fl, const struct dp_scan_opts *o,
  */
 int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out,
 		      struct dp_err *err) DP_WUR;
+
+/*
+ * dp_pipeline_thumbs - dp_thumb_make() every job of jobs[0..n) on `threads`
+ * threads (0: all cores), each with its own reader. Returns 0 or DP_E_NOMEM.
+ */
+int dp_pipeline_thumbs(struct dp_thumb_job *jobs, size_t n, int threads, struct dp_err *err) DP_WUR;
 
 #endif

@@ -1,7 +1,7 @@
 /* src/table.h - a scan result loaded into memory, column by column, for cluster, query and export.
  *
  * Only the columns those commands need: identity (path, size, SHA-256,
- * status, format, dimensions), capture metadata, and the hash datasets the
+ * status and its message, format, dimensions), capture metadata, and the hash datasets the
  * file holds. Row i is row i of the file (sorted by path bytes).
  *
  * SPDX-License-Identifier: MIT
@@ -25,6 +25,7 @@ struct dp_table {
 	uint8_t *status;            /* enum dp_file_status */
 	uint32_t *width, *height;
 	char **format;
+	char **message;             /* why the status is not ok, or a warning; "" */
 	char **capture_time;        /* ISO 8601 or "" */
 	char **camera_make, **camera_model, **camera_serial;
 	unsigned hashes;            /* enum dp_hash_kind bits of the datasets present */

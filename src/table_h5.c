@@ -82,6 +82,7 @@ void dp_table_free(struct dp_table *t)
 		return;
 	free_strings(t->path, t->n);
 	free_strings(t->format, t->n);
+	free_strings(t->message, t->n);
 	free_strings(t->capture_time, t->n);
 	free_strings(t->camera_make, t->n);
 	free_strings(t->camera_model, t->n);
@@ -107,7 +108,7 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 {
 	static const char *const cols[] = {
 		"/images/size", "/images/mtime", "/images/sha256", "/images/status", "/images/width",
-		"/images/height", "/images/format", "/images/capture_time", "/images/camera_make",
+		"/images/height", "/images/format", "/images/message", "/images/capture_time", "/images/camera_make",
 		"/images/camera_model", "/images/camera_serial",
 	};
 	static const struct { unsigned kind; const char *name; } hashcols[] = {
@@ -159,6 +160,7 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 	t->n = n;
 	t->path = read_strings(file, "/images/path", n);
 	t->format = read_strings(file, "/images/format", n);
+	t->message = read_strings(file, "/images/message", n);
 	t->capture_time = read_strings(file, "/images/capture_time", n);
 	t->camera_make = read_strings(file, "/images/camera_make", n);
 	t->camera_model = read_strings(file, "/images/camera_model", n);
@@ -169,7 +171,7 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 	t->status = read_numbers(file, "/images/status", H5T_NATIVE_UINT8, 1, 1, n);
 	t->width = read_numbers(file, "/images/width", H5T_NATIVE_UINT32, 4, 1, n);
 	t->height = read_numbers(file, "/images/height", H5T_NATIVE_UINT32, 4, 1, n);
-	if (!t->path || !t->format || !t->capture_time || !t->camera_make || !t->camera_model ||
+	if (!t->path || !t->format || !t->message || !t->capture_time || !t->camera_make || !t->camera_model ||
 	    !t->camera_serial || !t->size || !t->mtime || !t->sha256 || !t->status || !t->width || !t->height)
 		goto damaged;
 	if (t->hashes & DP_HASH_PDQ) {

@@ -12,7 +12,7 @@ corpus with odd names, symlink loops, FIFOs, unreadable files) with:
     bounded;
   - the evidence is not touched: content, size, mtime and atime (where the
     file system updates atime) of every input after scan, cluster, query,
-    export and verify.
+    export, verify and report.
 The seed is printed; --seed N reproduces a run.
 
 SPDX-License-Identifier: MIT
@@ -249,8 +249,9 @@ steps = [("scan", doppel("scan", evidence, "-o", res, "-q")),
          ("cluster", doppel("cluster", res, "-q")),
          ("query", doppel("query", res, os.path.join(evidence, "photo_1.jpg"))),
          ("export", doppel("export", res, "--csv", os.path.join(work, "csv"))),
-         ("verify", doppel("verify", res, "-q"))]
-ok(all(r.returncode == 0 for _, r in steps), "scan, cluster, query, export, verify succeed",
+         ("verify", doppel("verify", res, "-q")),
+         ("report", doppel("report", res, "-o", os.path.join(work, "report"), "-q"))]
+ok(all(r.returncode == 0 for _, r in steps), "scan, cluster, query, export, verify, report succeed",
    [(n, r.stderr[:200]) for n, r in steps if r.returncode])
 ok(snapshot(evidence) == before, "inputs unchanged after all of them: content, size, mtime")
 if fs_keeps_atime:
