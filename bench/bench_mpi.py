@@ -79,6 +79,9 @@ def main():
                          text=True).stdout.strip()
     print("bench=context git=%s cores=%d files=%d dir=%s" % (rev, os.cpu_count(), nfiles, args.dir))
     out = os.path.join(work, "out.h5")
+    # The fixed cost of the MPI layer: starting one rank that does nothing.
+    t = [timed([mpirun, "-n", "1", MPI, "version"], out) for _ in range(args.reps)]
+    print("bench=mpi_startup median_s=%.3f" % statistics.median(t))
     results = {}
     runs = [("plain", 1, t) for t in range(1, args.max_threads + 1)]
     runs += [("mpi", r, t) for r in range(1, args.max_ranks + 1) for t in range(1, args.max_threads + 1)]
@@ -86,8 +89,10 @@ def main():
         if impl == "plain":
             cmd = [PLAIN, "scan", args.dir, "-o", out, "-q", "-j", str(threads)]
         else:
-            cmd = [mpirun, "--oversubscribe", "-n", str(ranks), MPI, "scan", args.dir, "-o", out, "-q",
-                   "-j", str(threads)]
+            # --bind-to none: Open MPI binds each rank to one core by default,
+            # which would put all of a rank's OpenMP threads on that core.
+            cmd = [mpirun, "--oversubscribe", "--bind-to", "none", "-n", str(ranks), MPI, "scan",
+                   args.dir, "-o", out, "-q", "-j", str(threads)]
         # Interleave nothing: the file cache is warm after the reference scan.
         times = [timed(cmd, out) for _ in range(args.reps)]
         med = statistics.median(times)

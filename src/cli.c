@@ -516,6 +516,17 @@ static int scan_stopped(struct scan_sink *sink, int rc, const struct dp_err *err
 	return rc == DP_E_INTERRUPTED ? EXIT_INTERRUPTED : EXIT_FAIL;
 }
 
+/* Entries [first, first + n) of fl as a list of their own (borrowed). */
+static struct dp_filelist list_view(const struct dp_filelist *fl, size_t first, size_t n)
+{
+	struct dp_filelist v = { fl->v + first, n, 0, 0 };
+
+	for (size_t i = 0; i < n; i++)
+		if (v.v[i].status == DP_ST_OK)
+			v.total_bytes += v.v[i].size;
+	return v;
+}
+
 /* One process's scan of roots into a.output (the whole list, or a shard). */
 static int scan_run(struct scan_args a, char *const *roots, size_t nroots, const char *command)
 {
@@ -575,23 +586,18 @@ static int scan_run(struct scan_args a, char *const *roots, size_t nroots, const
 	}
 	fill_meta(&meta, &a, roots, nroots, tool, libs);
 	meta.command = dp_checkpoint_command(sink.cp);  /* the first run's, when resuming */
-	todo = fl;
+	todo = list_view(&fl, 0, fl.n);
 	if (a.shard_n) {
 		size_t first, count;
 
 		dp_shard_range(&fl, a.shard_k, a.shard_n, &first, &count);
-		todo.v += first;
-		todo.n = count;
+		todo = list_view(&fl, first, count);
 		meta.shard_k = a.shard_k;
 		meta.shard_n = a.shard_n;
 		meta.shard_first = first;
 		meta.shard_total = fl.n;
 		meta.identity = identity;
 	}
-	todo.total_bytes = 0;
-	for (size_t i = 0; i < todo.n; i++)
-		if (todo.v[i].status == DP_ST_OK)
-			todo.total_bytes += todo.v[i].size;
 	sink.store = dp_store_create(a.output, todo.n, &meta, &err);
 	if (!sink.store)
 		goto fail;
@@ -601,12 +607,7 @@ static int scan_run(struct scan_args a, char *const *roots, size_t nroots, const
 		goto out;
 	}
 	a.opts.stop = &stop_flag;
-	rest = todo;
-	rest.v += resumed;
-	rest.n -= (size_t)resumed;
-	for (long i = 0; i < resumed; i++)
-		if (todo.v[i].status == DP_ST_OK)
-			rest.total_bytes -= todo.v[i].size;
+	rest = list_view(&todo, (size_t)resumed, todo.n - (size_t)resumed);
 	dp_progress_line_init(&pl, !a.quiet && isatty(STDERR_FILENO));
 	rc = dp_pipeline_scan(&rest, &a.opts, sink_row, &sink, dp_progress_line_update, &pl,
 			      &fin, &err);
@@ -1030,7 +1031,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "doppel: MPI could not start\n");
 		return EXIT_FAIL;
 	}
-	install_signals();
+	/* Only scan checks the flag (and stops cleanly, resumable); every other
+	 * command writes its output atomically, so the default action is safe. */
+	if (!strcmp(cmd, "scan"))
+		install_signals();
 	command = dp_cli_join_command(argc, argv);
 	if (!command) {
 		fprintf(stderr, "doppel: out of memory\n");

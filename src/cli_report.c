@@ -13,7 +13,8 @@
 #include "report.h"
 
 const char dp_cli_usage_report[] =
-	"usage: doppel report FILE.h5 -o DIR [--name NAME] [--no-blur] [-j N] [-q]\n"
+	"usage: doppel report FILE.h5 -o DIR [--name NAME] [--no-blur] [--page-size N]\n"
+	"       [-j N] [-q]\n"
 	"\n"
 	"Write a static HTML report of a clustering into DIR: index pages with the\n"
 	"counts and the largest groups first (paged), one page per group of two or\n"
@@ -29,6 +30,8 @@ const char dp_cli_usage_report[] =
 	"  -o, --output DIR         report folder (created; earlier pages replaced)\n"
 	"      --name NAME          the clustering to show (default: shot)\n"
 	"      --no-blur            show the pictures unblurred\n"
+	"      --page-size N        groups per index page (default 50; error pages\n"
+	"                           list 10 x N files)\n"
 	"  -j, --threads N          thumbnail threads (default: all cores)\n"
 	"  -q, --quiet              no summary\n"
 	"\n"
@@ -37,11 +40,12 @@ const char dp_cli_usage_report[] =
 
 int dp_cli_report(int argc, char **argv)
 {
-	enum { O_NAME = 256, O_NO_BLUR };
+	enum { O_NAME = 256, O_NO_BLUR, O_PAGE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "no-blur", no_argument, NULL, O_NO_BLUR },
+		{ "page-size", required_argument, NULL, O_PAGE },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -65,6 +69,15 @@ int dp_cli_report(int argc, char **argv)
 			o.name = optarg;
 			break;
 		case O_NO_BLUR: o.blur = 0; break;
+		case O_PAGE: {
+			int n;
+
+			if (dp_cli_parse_int(optarg, 1, 100000, &n))
+				return dp_cli_usage_error("report: --page-size wants 1..100000, not '%s'", optarg);
+			o.groups_per_page = (size_t)n;
+			o.rows_per_page = 10 * (size_t)n;
+			break;
+		}
 		case 'j':
 			if (dp_cli_parse_int(optarg, 1, 4096, &o.threads))
 				return dp_cli_usage_error("report: -j wants 1..4096, not '%s'", optarg);

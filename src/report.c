@@ -19,6 +19,7 @@
 
 #include "clusters_h5.h"
 #include "readfile.h"
+#include "stale.h"
 #include "status.h"
 #include "table.h"
 #include "utf8.h"
@@ -244,18 +245,24 @@ static void put_card(struct rep *r, FILE *f, size_t row, int64_t keeper)
 	fprintf(f, "<dt>SHA-256</dt><dd class=\"sha\">%s</dd></dl></figcaption></figure>\n", hex);
 }
 
-static void put_nav(FILE *f, const char *up, size_t npages, size_t page)
+/* Links to the pages base.html, base-2.html ... (none when there is one). */
+static void put_pager(FILE *f, const char *up, const char *base, size_t npages, size_t page)
 {
-	fprintf(f, "<nav><a href=\"%sindex.html\">groups</a><a href=\"%serrors.html\">errors</a>",
-		up, up);
 	for (size_t p = 0; npages > 1 && p < npages; p++) {
 		if (p == page)
 			fprintf(f, "<strong>%zu</strong> ", p + 1);
 		else if (p == 0)
-			fprintf(f, "<a href=\"%sindex.html\">1</a> ", up);
+			fprintf(f, "<a href=\"%s%s.html\">1</a> ", up, base);
 		else
-			fprintf(f, "<a href=\"%sindex-%zu.html\">%zu</a> ", up, p + 1, p + 1);
+			fprintf(f, "<a href=\"%s%s-%zu.html\">%zu</a> ", up, base, p + 1, p + 1);
 	}
+}
+
+static void put_nav(FILE *f, const char *up, size_t npages, size_t page)
+{
+	fprintf(f, "<nav><a href=\"%sindex.html\">groups</a><a href=\"%serrors.html\">errors</a>",
+		up, up);
+	put_pager(f, up, "index", npages, page);
 	fputs("</nav>\n", f);
 }
 
@@ -445,14 +452,7 @@ static int write_errors(struct rep *r)
 		if (page_open(r, &pg, name, "doppel: files not read or not decoded", ""))
 			return r->err->code;
 		fputs("<nav><a href=\"index.html\">groups</a>", pg.f);
-		for (size_t q = 0; npages > 1 && q < npages; q++) {
-			if (q == p)
-				fprintf(pg.f, "<strong>%zu</strong> ", q + 1);
-			else if (q == 0)
-				fputs("<a href=\"errors.html\">1</a> ", pg.f);
-			else
-				fprintf(pg.f, "<a href=\"errors-%zu.html\">%zu</a> ", q + 1, q + 1);
-		}
+		put_pager(pg.f, "", "errors", npages, p);
 		fputs("</nav>\n<h1>Files not read or not decoded</h1>\n", pg.f);
 		if (r->st->errors == 0)
 			fputs("<p>None: every file was read and hashed.</p>\n", pg.f);
@@ -655,6 +655,18 @@ int dp_report_write(const char *h5path, const char *dir, const struct dp_report_
 		rc = make_dir(dir, "thumbs", err);
 	if (rc == 0)
 		rc = make_dir(dir, "g", err);
+	if (rc == 0) {
+		/* pages and thumbnails half-written by a report that was killed */
+		const char *sub[] = { "", "/g", "/thumbs" };
+
+		for (size_t k = 0; k < 3; k++) {
+			char *p = NULL;
+
+			if (asprintf(&p, "%s%s", dir, sub[k]) >= 0)
+				dp_remove_stale_tmp(p, NULL);
+			free(p);
+		}
+	}
 	if (rc == 0) {
 		st->groups = r.norder;
 		for (size_t k = 0; k < r.norder; k++)

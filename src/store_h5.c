@@ -13,11 +13,8 @@
 #define _GNU_SOURCE
 #include "store_h5.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +26,7 @@
 
 #include "h5util.h"
 #include "hash.h"
+#include "stale.h"
 
 #define DP_CHUNK_ROWS 8192
 #define DP_DEFLATE_LEVEL 4
@@ -469,37 +467,19 @@ void dp_store_abort(struct dp_store *s)
 
 void dp_store_remove_stale(const char *path)
 {
-	char *copy = strdup(path), *slash, *dir, *base;
-	size_t blen;
-	DIR *d;
-	struct dirent *e;
+	char *copy = strdup(path), *slash;
 
 	if (!copy)
 		return;
 	slash = strrchr(copy, '/');
-	dir = slash ? (slash == copy ? "/" : copy) : ".";
-	base = slash ? slash + 1 : copy;
-	if (slash)
+	if (!slash)
+		dp_remove_stale_tmp(".", copy);
+	else if (slash == copy)
+		dp_remove_stale_tmp("/", copy + 1);
+	else {
 		*slash = '\0';
-	blen = strlen(base);
-	d = opendir(dir);
-	while (d && (e = readdir(d))) {
-		const char *p = e->d_name;
-		char *end, full[PATH_MAX];
-		long pid;
-
-		if (strncmp(p, base, blen) || strncmp(p + blen, ".tmp-", 5))
-			continue;
-		errno = 0;
-		pid = strtol(p + blen + 5, &end, 10);
-		if (errno || *end || pid <= 0 || pid == (long)getpid() ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		if (snprintf(full, sizeof(full), "%s/%s", dir, p) < (int)sizeof(full))
-			unlink(full);
+		dp_remove_stale_tmp(copy, slash + 1);
 	}
-	if (d)
-		closedir(d);
 	free(copy);
 }
 

@@ -8,9 +8,11 @@ DP_TEST_TMP.
 SPDX-License-Identifier: MIT
 """
 import os
+import random
 import subprocess
 import sys
 import tempfile
+import time
 
 DOPPEL = os.environ.get("DOPPEL", os.path.abspath("build/doppel"))
 MKFIXTURES = os.environ.get("MKFIXTURES", os.path.abspath("build/tests/mkfixtures"))
@@ -42,6 +44,16 @@ def skip_all(reason):
 def done():
     print("1..%d" % _n)
     sys.exit(1 if _failed else 0)
+
+
+def seeded_rng(default=None):
+    """The run's random generator: seed from --seed N, else default, else the
+    clock; the seed is printed so that a failing run can be reproduced."""
+    seed = default if default is not None else int(time.time()) % 100000
+    if "--seed" in sys.argv:
+        seed = int(sys.argv[sys.argv.index("--seed") + 1])
+    print("# seed", seed)
+    return random.Random(seed)
 
 
 def tmpdir(name):

@@ -11,19 +11,14 @@ is printed; --seed N reproduces a run.
 SPDX-License-Identifier: MIT
 """
 import os
-import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import ok, done, tmpdir, doppel, make_corpus  # noqa: E402
+from dptest import seeded_rng, ok, done, tmpdir, doppel, make_corpus  # noqa: E402
 
 import h5py  # noqa: E402
 
-seed = 20141120
-if "--seed" in sys.argv:
-    seed = int(sys.argv[sys.argv.index("--seed") + 1])
-print("# seed", seed)
-rng = random.Random(seed)
+rng = seeded_rng(20141120)
 work = tmpdir("faults")
 corpus = make_corpus("tests", os.path.join(work, "corpus"))
 faults = os.path.join(work, "faults")

@@ -18,7 +18,6 @@ The seed is printed; --seed N reproduces a run.
 SPDX-License-Identifier: MIT
 """
 import os
-import random
 import struct
 import subprocess
 import sys
@@ -27,15 +26,11 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import DOPPEL, ok, done, tmpdir, doppel, make_corpus  # noqa: E402
+from dptest import seeded_rng, DOPPEL, ok, done, tmpdir, doppel, make_corpus  # noqa: E402
 
 import h5py  # noqa: E402
 
-seed = int(time.time()) % 100000
-if "--seed" in sys.argv:
-    seed = int(sys.argv[sys.argv.index("--seed") + 1])
-print("# seed", seed)
-rng = random.Random(seed)
+rng = seeded_rng()
 RSS_LIMIT_MB = 512
 work = tmpdir("hostile")
 corpus = make_corpus("tests", os.path.join(work, "corpus"))

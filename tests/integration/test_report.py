@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dptest import ok, done, tmpdir, doppel, make_corpus  # noqa: E402
@@ -31,6 +32,9 @@ import numpy  # noqa: E402
 
 work = tmpdir("report")
 corpus = make_corpus("tests", os.path.join(work, "corpus"))
+os.mkdir(os.path.join(corpus, "empty"))
+for k in range(7):              # errors enough for two error pages at --page-size 1
+    open(os.path.join(corpus, "empty", "e%d.jpg" % k), "wb").close()
 h5 = os.path.join(work, "r.h5")
 r = doppel("scan", corpus, "-o", h5, "-q")
 ok(r.returncode == 0, "scan", r.stderr)
@@ -150,6 +154,51 @@ os.mkdir(os.path.join(out, "g"))
 r = doppel("report", h5, "-o", out, "--name", "scene", "--no-blur")
 check_report(out, "scene")
 ok('class="clear"' in open(os.path.join(out, "index.html"), encoding="utf-8").read(), "--no-blur: not blurred")
+
+# Paging: 1 group per index page, 10 files per error page.
+paged = os.path.join(work, "paged")
+r = doppel("report", h5, "-o", paged, "--page-size", "1", "-q")
+idx = sorted(n for n in os.listdir(paged) if n.startswith("index"))
+errp = sorted(n for n in os.listdir(paged) if n.startswith("errors"))
+ngroups = len(expected("shot"))
+nerr = sum(s != "ok" for s in status)
+ok(r.returncode == 0 and len(idx) == ngroups and len(errp) == (nerr + 9) // 10 and len(errp) >= 2,
+   "--page-size 1: %d index pages, %d error pages" % (len(idx), len(errp)), (idx, errp))
+erows = sum(1 for n in errp for t, a in parse(os.path.join(paged, n)).tags if t == "tr" and "data-row" in a)
+ok(erows == nerr, "the error pages list every error once (%d)" % erows)
+listed = sum(1 for n in idx for t, a in parse(os.path.join(paged, n)).tags
+             if t == "section" and "data-group" in a)
+ok(listed == ngroups, "the index pages list every group once (%d)" % listed)
+r = doppel("report", h5, "-o", paged, "--page-size", "0")
+ok(r.returncode == 2, "--page-size 0: usage error")
+
+# A report killed half-way leaves temporary files; the next run removes them.
+def dead_pid():
+    pid = 4000000
+    while True:
+        try:
+            os.kill(pid, 0)
+            pid -= 1
+        except ProcessLookupError:
+            return pid
+        except PermissionError:
+            pid -= 1
+
+
+killed = os.path.join(work, "killed")
+p = subprocess.Popen([os.environ.get("DOPPEL", "build/doppel"), "report", h5, "-o", killed, "-j", "1"],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(0.15)
+p.kill()
+p.wait()
+os.makedirs(os.path.join(killed, "thumbs"), exist_ok=True)
+pid = dead_pid()
+for stale in ("index.html.tmp-%d" % pid, "thumbs/%s.jpg.tmp-%d-0x1" % ("0" * 64, pid)):
+    open(os.path.join(killed, stale), "w").close()
+r = doppel("report", h5, "-o", killed, "-q")
+left = [os.path.join(d, n) for d, _, fs in os.walk(killed) for n in fs if ".tmp-" in n]
+ok(r.returncode == 0 and not left, "a rerun after a killed report completes and removes its temporary files",
+   left)
 
 # Bad input.
 r = doppel("report", h5, "-o", os.path.join(work, "x"), "--name", "nope")

@@ -19,7 +19,6 @@ SPDX-License-Identifier: MIT
 """
 import hashlib
 import os
-import random
 import re
 import shutil
 import signal
@@ -28,15 +27,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import DOPPEL, ok, done, tmpdir, doppel, make_corpus, load  # noqa: E402
+from dptest import seeded_rng, DOPPEL, ok, done, tmpdir, doppel, make_corpus, load  # noqa: E402
 
 import numpy  # noqa: E402
 
-seed = int(time.time()) % 100000
-if "--seed" in sys.argv:
-    seed = int(sys.argv[sys.argv.index("--seed") + 1])
-print("# seed", seed)
-rng = random.Random(seed)
+rng = seeded_rng()
 KILLS = int(os.environ.get("DP_KILLS", "12"))   # more for a longer campaign
 
 work = tmpdir("resume")

@@ -13,7 +13,6 @@ printed; --seed N reproduces a run.
 SPDX-License-Identifier: MIT
 """
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -21,16 +20,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import DOPPEL, ok, done, tmpdir, doppel, make_corpus, load  # noqa: E402
+from dptest import seeded_rng, DOPPEL, ok, done, tmpdir, doppel, make_corpus, load  # noqa: E402
 
 import h5py  # noqa: E402
 import numpy  # noqa: E402
 
-seed = int(time.time()) % 100000
-if "--seed" in sys.argv:
-    seed = int(sys.argv[sys.argv.index("--seed") + 1])
-print("# seed", seed)
-rng = random.Random(seed)
+rng = seeded_rng()
 work = tmpdir("shard")
 corpus = make_corpus("tests", os.path.join(work, "corpus"))
 ref = os.path.join(work, "ref.h5")
