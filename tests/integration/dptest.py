@@ -7,8 +7,10 @@ DP_TEST_TMP.
 
 SPDX-License-Identifier: MIT
 """
+import hashlib
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -139,3 +141,34 @@ def hamming_bytes(a, b):
 
 def hamming64(a, b):
     return bin(int(a) ^ int(b)).count("1")
+
+
+def snapshot(top):
+    """(size, mtime_ns, sha256) of every regular file under top, by path bytes."""
+    snap = {}
+    for dirpath, dirs, files in os.walk(os.fsencode(top)):
+        for name in files:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            if not os.path.isfile(p) or os.path.islink(p):
+                continue
+            try:
+                with open(p, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+            except OSError:
+                digest = None
+            snap[p] = (st.st_size, st.st_mtime_ns, digest)
+    return snap
+
+
+def photo_folders(corpus, work, n, prefix):
+    """n copies of the corpus's originals/ and copies/ (enough work for a scan
+    to be interrupted); returns their paths."""
+    out = []
+    for k in range(n):
+        d = os.path.join(work, "%s%d" % (prefix, k))
+        shutil.copytree(os.path.join(corpus, "originals"), d)
+        shutil.copytree(os.path.join(corpus, "copies"), os.path.join(d, "copies"))
+        out.append(d)
+    return out
+

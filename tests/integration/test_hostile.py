@@ -26,7 +26,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import seeded_rng, DOPPEL, ok, done, tmpdir, doppel, make_corpus  # noqa: E402
+from dptest import snapshot, seeded_rng, DOPPEL, ok, done, tmpdir, doppel, make_corpus  # noqa: E402
 
 import h5py  # noqa: E402
 
@@ -204,21 +204,6 @@ ok(r.returncode == 2 and b"--time-limit" in r.stderr, "--time-limit -1: usage er
 print("# peak RSS, moving files: %.0f MB" % rss2)
 
 # ---- the evidence is not touched --------------------------------------------------
-def snapshot(top):
-    snap = {}
-    for d, dirs, files in os.walk(top):
-        for n in files:
-            p = os.path.join(d, n)
-            st = os.lstat(p)
-            if not os.path.isfile(p) or os.path.islink(p):
-                continue
-            try:
-                with open(p, "rb") as f:
-                    data = f.read()
-            except OSError:
-                data = None
-            snap[p] = (st.st_size, st.st_mtime_ns, hash(data))
-    return snap
 
 
 def atimes(top):

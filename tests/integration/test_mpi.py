@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import DOPPEL, ok, done, skip_all, tmpdir, doppel, run, make_corpus, load  # noqa: E402
+from dptest import photo_folders, DOPPEL, ok, done, skip_all, tmpdir, doppel, run, make_corpus, load  # noqa: E402
 
 import numpy  # noqa: E402
 
@@ -81,12 +81,7 @@ r = mpirun(2, "scan", *roots, "-o", out)
 ok(r.returncode == 2 and b"exists" in r.stderr, "an existing output without --force: usage error", r.stderr)
 
 # ---- a rank dies: the job fails clearly; --resume finishes it ----------------
-big = []
-for k in range(4):
-    d = os.path.join(work, "big%d" % k)
-    shutil.copytree(os.path.join(corpus, "originals"), d)
-    shutil.copytree(os.path.join(corpus, "copies"), os.path.join(d, "copies"))
-    big.append(d)
+big = photo_folders(corpus, work, 4, "big")
 bigref = os.path.join(work, "bigref.h5")
 doppel("scan", *big, "-o", bigref, "-q", "--exact")
 killed = os.path.join(work, "killed.h5")

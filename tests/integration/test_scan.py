@@ -17,7 +17,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import (ok, done, tmpdir, doppel, make_corpus, manifest, load,  # noqa: E402
+from dptest import (snapshot, ok, done, tmpdir, doppel, make_corpus, manifest, load,  # noqa: E402
                     hamming_bytes, hamming64)
 
 import h5py  # noqa: E402
@@ -28,25 +28,6 @@ corpus = make_corpus("tests", os.path.join(work, "corpus"))
 rows = manifest(corpus)
 by_path = {os.path.join(corpus.encode(), r["path"]): r for r in rows}
 root = os.geteuid() == 0
-
-
-def snapshot(top):
-    """(size, mtime_ns, sha256) of every regular file under top, by path bytes."""
-    snap = {}
-    for dirpath, dirs, files in os.walk(top.encode()):
-        for name in files:
-            p = os.path.join(dirpath, name)
-            st = os.lstat(p)
-            if not os.path.isfile(p) or os.path.islink(p):
-                continue
-            try:
-                with open(p, "rb") as f:
-                    digest = hashlib.sha256(f.read()).hexdigest()
-            except OSError:
-                digest = None
-            snap[p] = (st.st_size, st.st_mtime_ns, digest)
-    return snap
-
 
 before = snapshot(corpus)
 out1 = os.path.join(work, "j1.h5")

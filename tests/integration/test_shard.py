@@ -13,14 +13,13 @@ printed; --seed N reproduces a run.
 SPDX-License-Identifier: MIT
 """
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import seeded_rng, DOPPEL, ok, done, tmpdir, doppel, make_corpus, load  # noqa: E402
+from dptest import photo_folders, seeded_rng, DOPPEL, ok, done, tmpdir, doppel, make_corpus, load  # noqa: E402
 
 import h5py  # noqa: E402
 import numpy  # noqa: E402
@@ -114,12 +113,7 @@ for bad in ("0/3", "4/3", "1/0", "x", "1/3/4", "2"):
     ok(r.returncode == 2 and b"--shard" in r.stderr, "--shard %s: usage error" % bad, r.stderr)
 
 # ---- a shard scan resumes ---------------------------------------------------------
-big = []
-for k in range(4):
-    d = os.path.join(work, "in%d" % k)
-    shutil.copytree(os.path.join(corpus, "originals"), d)
-    shutil.copytree(os.path.join(corpus, "copies"), os.path.join(d, "copies"))
-    big.append(d)
+big = photo_folders(corpus, work, 4, "in")
 whole = os.path.join(work, "big_whole.h5")
 doppel("scan", *big, "-o", whole, "-q")
 ref_ds = load(whole)[0]
