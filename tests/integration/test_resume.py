@@ -69,10 +69,12 @@ def checkpoint_rows():
 
 
 ref = os.path.join(work, "ref.h5")
-t0 = time.time()
-r = doppel("scan", *roots, "-o", ref, "-q", "-j", "1")
-t_ref = time.time() - t0
-ok(r.returncode == 0, "reference scan (%.2f s)" % t_ref, r.stderr)
+t_ref = {}                  # an uninterrupted scan's time by thread count
+for j in (2, 1):
+    t0 = time.time()
+    r = doppel("scan", *roots, "-o", ref, "-q", "-f", "-j", str(j))
+    t_ref[j] = time.time() - t0
+    ok(r.returncode == 0, "reference scan -j %d (%.2f s)" % (j, t_ref[j]), r.stderr)
 nrows = len(load(ref)[0]["/images/path"])
 
 # ---- kill -9 at random points, resume until done ---------------------------
@@ -82,24 +84,20 @@ for trial in range(KILLS):
         os.unlink(os.path.join(work, f))
     if os.path.exists(out):
         os.unlink(out)
-    resume = []
     interval = rng.choice(["0", "0.02", "10"])
-    for attempt in range(20):
-        p = subprocess.Popen([DOPPEL, "scan", *roots, "-o", out, "-j", str(rng.choice([1, 2])),
-                              "--checkpoint-interval", interval] + resume,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        killed = False
-        if attempt < 3:
-            time.sleep(rng.uniform(0, t_ref * 1.2))
-            if p.poll() is None:
-                p.send_signal(signal.SIGKILL)
-                killed = True
-        _, err = p.communicate()
-        if not killed or p.returncode == 0:
-            break
+    threads = rng.choice([1, 2])
+    p = subprocess.Popen([DOPPEL, "scan", *roots, "-o", out, "-j", str(threads),
+                          "--checkpoint-interval", interval],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A random point inside the scan: it takes about t_ref[threads].
+    time.sleep(rng.uniform(0.05, 0.8) * t_ref[threads])
+    killed = p.poll() is None
+    if killed:
+        p.send_signal(signal.SIGKILL)
+    _, err = p.communicate()
+    if killed:
         kills += 1
         held = checkpoint_rows() if os.path.exists(ckpt) else 0
-        resume = ["--resume"]
         r = doppel("scan", *roots, "-o", out, "-j", "2", "--resume")
         m = re.search(rb"(\d+) rows kept from the checkpoint", r.stderr)
         kept = int(m.group(1)) if m else 0
@@ -107,7 +105,6 @@ for trial in range(KILLS):
             reused_ok += 1
         elif r.returncode == 0:
             print("# trial %d: checkpoint held %s rows, resume kept %d" % (trial, held, kept))
-        break
     ok(p.returncode in (0, -signal.SIGKILL) and os.path.exists(out) and not same_datasets(ref, out),
        "trial %d (interval %s): killed and resumed, every dataset equals the reference" % (trial, interval),
        err)
@@ -126,7 +123,7 @@ def interrupted_scan(sig=signal.SIGINT, delay=None):
     deadline = time.time() + 30
     while checkpoint_rows() in (None, 0) and time.time() < deadline and p.poll() is None:
         time.sleep(0.01)
-    time.sleep(delay if delay is not None else t_ref / 4)
+    time.sleep(delay if delay is not None else t_ref[1] / 4)
     p.send_signal(sig)
     _, err = p.communicate()
     return p.returncode, err.decode(errors="replace")
@@ -185,7 +182,7 @@ for how in ("torn", "garbage"):
        % how, r.stderr)
 
 # ---- a file changed after it was checkpointed --------------------------------
-rc, err = interrupted_scan(signal.SIGINT, delay=t_ref / 2)
+rc, err = interrupted_scan(signal.SIGINT, delay=t_ref[1] / 2)
 first = load(ref)[0]["/images/path"][0].decode(errors="surrogateescape")
 victim = os.fsencode(first)
 saved = open(victim, "rb").read()
