@@ -3,7 +3,8 @@
 
 Scans DIR with the plain program (build/doppel) and the MPI build
 (build-mpi/doppel, `make mpi`) under mpirun, for each ranks x threads
-combination, REPS times each, and prints the median wall time:
+combination, REPS times each (round-robin over the combinations, so that a
+slow spell of a shared machine hits all alike), and prints the median wall time:
 
   bench=mpi_scan impl=plain ranks=1 threads=1 files=500 reps=3 median_s=... files_s=... speedup=1.00 efficiency=1.00 check=ok
   bench=mpi_scan impl=mpi ranks=2 threads=1 ...
@@ -85,23 +86,32 @@ def main():
     results = {}
     runs = [("plain", 1, t) for t in range(1, args.max_threads + 1)]
     runs += [("mpi", r, t) for r in range(1, args.max_ranks + 1) for t in range(1, args.max_threads + 1)]
+    cmds = {}
     for impl, ranks, threads in runs:
         if impl == "plain":
-            cmd = [PLAIN, "scan", args.dir, "-o", out, "-q", "-j", str(threads)]
+            cmds[(impl, ranks, threads)] = [PLAIN, "scan", args.dir, "-o", out, "-q", "-j", str(threads)]
         else:
             # --bind-to none: Open MPI binds each rank to one core by default,
             # which would put all of a rank's OpenMP threads on that core.
-            cmd = [mpirun, "--oversubscribe", "--bind-to", "none", "-n", str(ranks), MPI, "scan",
-                   args.dir, "-o", out, "-q", "-j", str(threads)]
-        # Interleave nothing: the file cache is warm after the reference scan.
-        times = [timed(cmd, out) for _ in range(args.reps)]
-        med = statistics.median(times)
-        results[(impl, ranks, threads)] = med
-        base = results[("plain", 1, 1)]
+            cmds[(impl, ranks, threads)] = [mpirun, "--oversubscribe", "--bind-to", "none", "-n",
+                                            str(ranks), MPI, "scan", args.dir, "-o", out, "-q",
+                                            "-j", str(threads)]
+    # Repetitions round-robin over the configurations, so that a slow spell
+    # of a shared machine hits all of them alike; the cache is warm.
+    times = {k: [] for k in runs}
+    checks = {}
+    for _ in range(args.reps):
+        for k in runs:
+            times[k].append(timed(cmds[k], out))
+            checks[k] = checks.get(k, True) and same(ref, out)
+    base = statistics.median(times[("plain", 1, 1)])
+    for k in runs:
+        impl, ranks, threads = k
+        med = results[k] = statistics.median(times[k])
         print("bench=mpi_scan impl=%s ranks=%d threads=%d files=%d reps=%d median_s=%.3f files_s=%.1f "
               "speedup=%.2f efficiency=%.2f check=%s" %
               (impl, ranks, threads, nfiles, args.reps, med, nfiles / med, base / med,
-               base / med / (ranks * threads), "ok" if same(ref, out) else "DIFFERENT"))
+               base / med / (ranks * threads), "ok" if checks[k] else "DIFFERENT"))
         sys.stdout.flush()
     for threads in range(1, args.max_threads + 1):
         p, m = results[("plain", 1, threads)], results[("mpi", 1, threads)]
