@@ -35,6 +35,9 @@ struct rep {
 	const char **why;           /* per row without a thumbnail: the reason */
 	size_t *start, *rows;       /* rows of label g: rows[start[g] .. start[g+1]) */
 	size_t *order, norder;      /* labels with >= 2 rows, largest first */
+	struct dp_thumb_job *jobs;  /* one per distinct SHA-256 shown (thumb, why point here) */
+	char **outs;                /* their thumbnail paths */
+	size_t njobs;
 	struct dp_report_stats *st;
 	struct dp_err *err;
 };
@@ -245,16 +248,26 @@ static void put_card(struct rep *r, FILE *f, size_t row, int64_t keeper)
 	fprintf(f, "<dt>SHA-256</dt><dd class=\"sha\">%s</dd></dl></figcaption></figure>\n", hex);
 }
 
+/* The name of page p (0-based) of a paged list: base.html, base-2.html ... */
+static void page_name(char *out, size_t n, const char *base, size_t p)
+{
+	if (p == 0)
+		snprintf(out, n, "%s.html", base);
+	else
+		snprintf(out, n, "%s-%zu.html", base, p + 1);
+}
+
 /* Links to the pages base.html, base-2.html ... (none when there is one). */
 static void put_pager(FILE *f, const char *up, const char *base, size_t npages, size_t page)
 {
 	for (size_t p = 0; npages > 1 && p < npages; p++) {
+		char name[64];
+
+		page_name(name, sizeof(name), base, p);
 		if (p == page)
 			fprintf(f, "<strong>%zu</strong> ", p + 1);
-		else if (p == 0)
-			fprintf(f, "<a href=\"%s%s.html\">1</a> ", up, base);
 		else
-			fprintf(f, "<a href=\"%s%s-%zu.html\">%zu</a> ", up, base, p + 1, p + 1);
+			fprintf(f, "<a href=\"%s%s\">%zu</a> ", up, name, p + 1);
 	}
 }
 
@@ -328,10 +341,7 @@ static int write_index(struct rep *r)
 		struct page pg;
 		char name[64];
 
-		if (p == 0)
-			snprintf(name, sizeof(name), "index.html");
-		else
-			snprintf(name, sizeof(name), "index-%zu.html", p + 1);
+		page_name(name, sizeof(name), "index", p);
 		if (page_open(r, &pg, name, "doppel report", ""))
 			return r->err->code;
 		fputs("<h1>doppel report: ", pg.f);
@@ -445,10 +455,7 @@ static int write_errors(struct rep *r)
 		char name[64];
 		size_t shown = 0;
 
-		if (p == 0)
-			snprintf(name, sizeof(name), "errors.html");
-		else
-			snprintf(name, sizeof(name), "errors-%zu.html", p + 1);
+		page_name(name, sizeof(name), "errors", p);
 		if (page_open(r, &pg, name, "doppel: files not read or not decoded", ""))
 			return r->err->code;
 		fputs("<nav><a href=\"index.html\">groups</a>", pg.f);
@@ -518,7 +525,7 @@ static int index_groups(struct rep *r)
 	return 0;
 }
 
-static int write_pages_with_thumbs(struct rep *r)
+static int write_pages(struct rep *r)
 {
 	if (write_style(r) || write_index(r))
 		return r->err->code;
@@ -542,8 +549,8 @@ static int make_thumbs(struct rep *r, dp_thumbs_fn thumbs)
 {
 	const struct dp_table *t = r->t;
 	size_t n = 0, nj = 0, *rows = malloc((t->n ? t->n : 1) * sizeof(*rows));
-	struct dp_thumb_job *jobs = NULL;
-	char **outs = NULL;
+	struct dp_thumb_job *jobs;
+	char **outs;
 	int rc = 0;
 
 	if (!rows)
@@ -557,8 +564,8 @@ static int make_thumbs(struct rep *r, dp_thumbs_fn thumbs)
 				rows[n++] = gr[j];
 	}
 	qsort_r(rows, n, sizeof(*rows), cmp_sha, (void *)t->sha256);
-	jobs = calloc(n ? n : 1, sizeof(*jobs));
-	outs = calloc(n ? n : 1, sizeof(*outs));
+	jobs = r->jobs = calloc(n ? n : 1, sizeof(*jobs));
+	outs = r->outs = calloc(n ? n : 1, sizeof(*outs));
 	if (!jobs || !outs) {
 		rc = dp_err_set(r->err, DP_E_NOMEM, "report: out of memory");
 		goto out;
@@ -576,7 +583,7 @@ static int make_thumbs(struct rep *r, dp_thumbs_fn thumbs)
 		}
 		jobs[nj] = (struct dp_thumb_job){ .path = t->path[rows[k]], .sha256 = t->sha256[rows[k]],
 						  .out = outs[nj] };
-		nj++;
+		r->njobs = ++nj;
 	}
 	rc = thumbs(jobs, nj, r->o->threads, r->err);
 	for (size_t k = 0, j = 0; rc == 0 && k < n; k++) {
@@ -596,13 +603,7 @@ static int make_thumbs(struct rep *r, dp_thumbs_fn thumbs)
 		r->st->thumbs_changed += jobs[j].result == DP_THUMB_CHANGED;
 		r->st->thumbs_failed += jobs[j].result == DP_THUMB_FAILED;
 	}
-	if (rc == 0)
-		rc = write_pages_with_thumbs(r);
 out:
-	for (size_t j = 0; outs && j < nj; j++)
-		free(outs[j]);
-	free(outs);
-	free(jobs);
 	free(rows);
 	return rc;
 }
@@ -673,7 +674,13 @@ int dp_report_write(const char *h5path, const char *dir, const struct dp_report_
 			st->group_files += r.start[r.order[k] + 1] - r.start[r.order[k]];
 		rc = make_thumbs(&r, thumbs);
 	}
+	if (rc == 0)
+		rc = write_pages(&r);
 out:
+	for (size_t j = 0; j < r.njobs; j++)
+		free(r.outs[j]);
+	free(r.outs);
+	free(r.jobs);
 	free(r.thumb);
 	free(r.why);
 	free(r.start);

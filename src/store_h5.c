@@ -253,6 +253,14 @@ static void close_all(struct dp_store *s)
 	s->t_str = s->t_status = s->file = -1;
 }
 
+/* No file, types or datasets open yet (ids -1), so close_all() is safe. */
+static void store_reset(struct dp_store *s)
+{
+	s->file = s->t_str = s->t_status = -1;
+	for (size_t i = 0; i < NCOLS; i++)
+		s->col[i].dset = -1;
+}
+
 static void store_free(struct dp_store *s)
 {
 	close_all(s);
@@ -299,9 +307,7 @@ struct dp_store *dp_store_create(const char *path, size_t nrows,
 		dp_err_set(err, DP_E_NOMEM, "store: out of memory");
 		return NULL;
 	}
-	s->file = s->t_str = s->t_status = -1;
-	for (size_t i = 0; i < NCOLS; i++)
-		s->col[i].dset = -1;
+	store_reset(s);
 	s->nrows = nrows;
 	n = strlen(path) + 32;
 	s->path = strdup(path);
@@ -606,9 +612,7 @@ struct dp_store_rows *dp_store_rows_open(const char *path, unsigned *hashes, siz
 		dp_err_set(err, DP_E_NOMEM, "merge: out of memory");
 		return NULL;
 	}
-	r->s.file = r->s.t_str = r->s.t_status = -1;
-	for (size_t i = 0; i < NCOLS; i++)
-		r->s.col[i].dset = -1;
+	store_reset(&r->s);
 	r->s.path = strdup(path);
 	r->s.file = dp_h5_open_result(path, "merge", 0, &r->s.nrows, &version, err);
 	if (!r->s.path || r->s.file < 0)
