@@ -108,6 +108,56 @@ void dp_resize_area_scalar(const float *in, int in_w, int in_h,
 			   float *out, int out_w, int out_h, float *scratch);
 
 /* ------------------------------------------------------------------ */
+/* Thumbnail alignment (align_scalar.c)                                */
+
+#define DP_ALIGN_SIDE 64                       /* stored thumbnails are 64 x 64 grey */
+#define DP_ALIGN_BYTES (DP_ALIGN_SIDE * DP_ALIGN_SIDE)
+
+/* Working memory of dp_align_thumbs() (about 150 KB; one per thread). */
+struct dp_align_work {
+	float a1[DP_ALIGN_BYTES], gxa1[DP_ALIGN_BYTES], gya1[DP_ALIGN_BYTES];
+	float b1[DP_ALIGN_BYTES], gxb1[DP_ALIGN_BYTES], gyb1[DP_ALIGN_BYTES];
+	float a0[DP_ALIGN_BYTES / 4], gxa0[DP_ALIGN_BYTES / 4], gya0[DP_ALIGN_BYTES / 4];
+	float b0[DP_ALIGN_BYTES / 4], gxb0[DP_ALIGN_BYTES / 4], gyb0[DP_ALIGN_BYTES / 4];
+	float tmp[DP_ALIGN_BYTES], tmp2[DP_ALIGN_BYTES];
+};
+
+/* What dp_align_thumbs() found. */
+struct dp_align_result {
+	int ok;            /* 0: no fit (too little overlap, no structure, no coarse match) */
+	float p[6];        /* A(p0 u + p1 v + p2, p3 u + p4 v + p5) ~ B(u, v), pixel units */
+	float corr;        /* Pearson correlation of the aligned pixels */
+	float skew;        /* |p1| + |p3|: 0 for a crop or rescale, ~0.035 per degree turned */
+	float skew_error;  /* standard error of skew from the fit */
+	float inside;      /* share of B's pixels that land inside A */
+	float excess;      /* how far B's frame reaches outside A's, share of the side */
+};
+
+/*
+ * dp_align_thumbs - fit the affine map and tone (gain, offset) that carry
+ * thumbnail b onto thumbnail a (res[0]) and a onto b (res[1]), each by
+ * Gauss-Newton, coarse (32 x 32, blur sigma 2) to fine (64 x 64, sigma 1),
+ * from the identity (align_scalar.c has the method). Thumbnails are
+ * DP_ALIGN_SIDE^2 grey bytes, row-major. w is the caller's working memory.
+ * All borrowed. Pure.
+ */
+void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],
+		     struct dp_align_work *w, struct dp_align_result res[2]);
+
+/*
+ * dp_align_is_copy - 1 when either direction of res (from dp_align_thumbs)
+ * shows one thumbnail to be a crop, rescale or retone of the other without
+ * rotation: fitted, corr >= DP_ALIGN_MIN_CORR, skew <= DP_ALIGN_MAX_SKEW
+ * with skew_error <= DP_ALIGN_MAX_SKEW_ERROR (enough structure to tell),
+ * excess <= DP_ALIGN_MAX_EXCESS (the fitted frame lies inside the other).
+ */
+#define DP_ALIGN_MIN_CORR 0.95f
+#define DP_ALIGN_MAX_SKEW 0.005f
+#define DP_ALIGN_MAX_SKEW_ERROR 0.002f
+#define DP_ALIGN_MAX_EXCESS 0.02f
+int dp_align_is_copy(const struct dp_align_result res[2]);
+
+/* ------------------------------------------------------------------ */
 /* DCT (dct_scalar.c)                                                  */
 
 /*

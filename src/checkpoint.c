@@ -183,7 +183,7 @@ static void get_str(struct cur *c, char *dst, size_t max)
 	dst[c->bad ? 0 : n] = '\0';
 }
 
-#define ROW_FIXED 2048   /* upper bound of everything but the path */
+#define ROW_FIXED (2048 + 1 + DP_THUMB_BYTES)   /* upper bound of everything but the path */
 
 static int encode_row(struct buf *b, uint64_t index, const struct dp_row *r)
 {
@@ -219,6 +219,16 @@ static int encode_row(struct buf *b, uint64_t index, const struct dp_row *r)
 	put_u64(b, h->phash);
 	put_u64(b, h->dhash);
 	put_u64(b, h->ahash);
+	{
+		/* The thumbnail only when there is one: most rows of a scan
+		 * without DP_HASH_THUMB, and unread files, would add 4 KB of zeros. */
+		static const uint8_t none[DP_THUMB_BYTES];
+		uint8_t has = memcmp(h->thumb, none, DP_THUMB_BYTES) != 0;
+
+		put(b, &has, 1);
+		if (has)
+			put(b, h->thumb, DP_THUMB_BYTES);
+	}
 	len = (uint32_t)(b->n - start - 8);
 	{
 		struct buf hdr = { b->p + start, 0, 8 };
@@ -275,6 +285,15 @@ static int decode_row(struct dp_checkpoint *cp, const uint8_t *p, size_t n,
 	h->phash = get64(&c);
 	h->dhash = get64(&c);
 	h->ahash = get64(&c);
+	{
+		uint8_t has = 0;
+
+		get(&c, &has, 1);
+		if (has == 1)
+			get(&c, h->thumb, DP_THUMB_BYTES);
+		else if (has != 0)
+			c.bad = 1;
+	}
 	return c.bad || c.n ? -1 : 0;
 }
 

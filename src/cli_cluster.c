@@ -53,8 +53,13 @@ const char dp_cli_usage_cluster[] =
 	"                           (default 60)\n"
 	"      --rotations          also match rotated/mirrored copies (PDQ; the scan\n"
 	"                           must have stored the variants: --hashes ...,pdqdih)\n"
+	"      --align-distance A   PDQ: pairs within A that the hashes do not match are\n"
+	"                           checked on the stored thumbnails, and kept when one\n"
+	"                           is a crop or rescale of the other without rotation\n"
+	"                           (default 90 when the scan stored thumbnails; 0: off)\n"
 	"      --name NAME          group name under /clusters (default: the level)\n"
-	"  -j, --threads N          threads for the pair search (default: all cores)\n"
+	"  -j, --threads N          threads for the pair search and the alignment check\n"
+	"                           (default: all cores)\n"
 	"  -q, --quiet              no summary\n"
 	"\n"
 	"exit status: 0 ok, 1 missing, foreign or damaged file or cannot write it,\n"
@@ -93,7 +98,7 @@ const char dp_cli_usage_export[] =
 
 enum {
 	O_LEVEL = 256, O_HASH, O_MAXD, O_SPLIT, O_QMIN, O_GAP, O_NAME, O_JSON, O_ROT, O_CSV,
-	O_JSONL, O_VERIFY,
+	O_JSONL, O_VERIFY, O_ALIGN,
 };
 
 static int parse_hash(const char *s, unsigned *kind)
@@ -135,8 +140,12 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 		"(%zu rejected by verification)\n",
 		c->n, c->n_matched, dp_hash_kind_name(o->hash), c->n_low_info, c->n_low_info_matched,
 		c->verify_hash ? dp_hash_kind_name(c->verify_hash) : "no second hash",
-		c->n_exact_groups, c->n_exact_files, c->pairs.n, o->max_distance,
+		c->n_exact_groups, c->n_exact_files, c->pairs.n - c->n_aligned, o->max_distance,
 		c->n_pairs_rejected);
+	if (c->align_distance)
+		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d accepted as "
+			"copies on their thumbnails\n", c->n_aligned, c->n_aligned_checked,
+			c->align_distance);
 	fprintf(stderr, "doppel: %zu %s groups (%zu shot groups); %zu with more than one file "
 		"(%zu files, largest %zu) -> %s:/clusters/%s in %.2f s\n", c->ngroups,
 		dp_cluster_level_name(o->level), c->nshots, multi, in_multi, largest, file, name,
@@ -154,6 +163,7 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		{ "scene-gap", required_argument, NULL, O_GAP },
 		{ "verify-distance", required_argument, NULL, O_VERIFY },
 		{ "rotations", no_argument, NULL, O_ROT },
+		{ "align-distance", required_argument, NULL, O_ALIGN },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -198,6 +208,10 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 				return dp_cli_usage_error("cluster: --quality-min wants 0..101, not '%s'", optarg);
 			break;
 		case O_ROT: o.rotations = 1; break;
+		case O_ALIGN:
+			if (dp_cli_parse_int(optarg, 0, 256, &o.align_distance))
+				return dp_cli_usage_error("cluster: --align-distance wants 0..256, not '%s'", optarg);
+			break;
 		case O_VERIFY:
 			if (dp_cli_parse_int(optarg, -1, 64, &o.verify_distance))
 				return dp_cli_usage_error("cluster: --verify-distance wants -1..64, not '%s'", optarg);
@@ -235,7 +249,7 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		return dp_cli_fail(&err);
 	/* Under MPI every rank searches a share of the index and gets all pairs
 	 * (dp_pipeline_pairs), so every rank groups alike; rank 0 alone writes. */
-	rc = dp_cluster_run(&t, &o, dp_pipeline_pairs, &c, &err);
+	rc = dp_cluster_run(&t, &o, dp_pipeline_pairs, dp_pipeline_align, &c, &err);
 	if (rc == 0) {
 		struct dp_clusters_meta m = { name, dp_cli_tool_version(), command, &o };
 
@@ -277,6 +291,12 @@ static void json_str(FILE *f, const char *s)
 }
 
 /* A CSV field: quoted when it holds a comma, quote, CR or LF; bytes kept. */
+/* How pair p was matched: "hash" (within the distance) or "aligned" (thumbnails). */
+static const char *pair_match(const struct dp_clusters *c, size_t p)
+{
+	return c->pair_aligned && c->pair_aligned[p] ? "aligned" : "hash";
+}
+
 static void csv_str(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
@@ -612,7 +632,7 @@ static int export_csv(const struct export *e, const char *dir)
 		fputc('\n', f);
 	}
 	fputs("clustering,level,label,size,keeper_row,keeper_path\n", g);
-	fputs("clustering,i,j,distance,path_i,path_j\n", pf);
+	fputs("clustering,i,j,distance,match,path_i,path_j\n", pf);
 	for (size_t k = 0; k < e->ncl; k++) {
 		const struct dp_clusters *c = &e->cl[k].c;
 
@@ -623,8 +643,8 @@ static int export_csv(const struct export *e, const char *dir)
 			fputc('\n', g);
 		}
 		for (size_t p = 0; p < c->pairs.n; p++) {
-			fprintf(pf, "%s,%u,%u,%u,", e->cl[k].name, c->pairs.v[p].i, c->pairs.v[p].j,
-				c->pairs.v[p].d);
+			fprintf(pf, "%s,%u,%u,%u,%s,", e->cl[k].name, c->pairs.v[p].i, c->pairs.v[p].j,
+				c->pairs.v[p].d, pair_match(c, p));
 			csv_str(pf, t->path[c->pairs.v[p].i]);
 			fputc(',', pf);
 			csv_str(pf, t->path[c->pairs.v[p].j]);
@@ -704,8 +724,8 @@ static int export_jsonl(const struct export *e, const char *out)
 		}
 		for (size_t p = 0; p < c->pairs.n; p++)
 			fprintf(f, "{\"type\":\"pair\",\"clustering\":\"%s\",\"i\":%u,\"j\":%u,"
-				"\"distance\":%u}\n", e->cl[k].name, c->pairs.v[p].i, c->pairs.v[p].j,
-				c->pairs.v[p].d);
+				"\"distance\":%u,\"match\":\"%s\"}\n", e->cl[k].name, c->pairs.v[p].i,
+				c->pairs.v[p].j, c->pairs.v[p].d, pair_match(c, p));
 	}
 	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0) {
 		fprintf(stderr, "doppel: export: cannot write %s: %s\n", out, strerror(errno));

@@ -23,6 +23,7 @@ void dp_cluster_opts_default(struct dp_cluster_opts *o)
 	o->verify_distance = 3;
 	o->scene_gap_s = 60.0;
 	o->rotations = 0;
+	o->align_distance = -1;
 	o->threads = 0;
 }
 
@@ -43,6 +44,7 @@ void dp_clusters_free(struct dp_clusters *c)
 	free(c->group_size);
 	free(c->group_keeper);
 	dp_pairs_free(&c->pairs);
+	free(c->pair_aligned);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -108,6 +110,7 @@ struct ctx {
 	uint32_t *erow, *eids;
 	uint8_t *elow;             /* entry is low-information: its pairs need verification */
 	size_t nent;
+	struct dp_pairs cand;      /* row pairs for the alignment check */
 };
 
 static unsigned code_distance(const uint64_t *p, const uint64_t *q, int nwords)
@@ -309,37 +312,12 @@ static int build_entries(struct ctx *x)
 	return 0;
 }
 
-/*
- * Entry pairs -> row pairs: drop a row paired with itself, keep a pair with
- * a low-information entry only when the second hash agrees, and keep the
- * least distance of each row pair. Sorted by (i, j) on return.
- */
-static void map_pairs(struct ctx *x)
+/* Sort by (i, j) and keep one entry per row pair, with the least distance. */
+static void unique_pairs(struct dp_pairs *p)
 {
-	struct dp_pairs *p = &x->c->pairs;
 	size_t kept = 0;
 
-	for (size_t k = 0; k < p->n; k++) {
-		uint32_t ea = p->v[k].i, eb = p->v[k].j;
-		uint32_t i = x->erow[ea], j = x->erow[eb];
-
-		if (i == j)
-			continue;
-		if (x->elow[ea] || x->elow[eb]) {
-			if ((int)dp_hamming64(x->verify[i], x->verify[j]) > x->o->verify_distance) {
-				x->c->n_pairs_rejected++;
-				continue;
-			}
-			if (x->c->flags[i] & DP_CF_LOW_INFO)
-				x->c->flags[i] |= DP_CF_VERIFIED;
-			if (x->c->flags[j] & DP_CF_LOW_INFO)
-				x->c->flags[j] |= DP_CF_VERIFIED;
-		}
-		p->v[kept++] = (struct dp_pair){ i < j ? i : j, i < j ? j : i, p->v[k].d };
-	}
-	p->n = kept;
 	dp_pairs_sort(p);
-	kept = 0;
 	for (size_t k = 0; k < p->n; k++) {
 		if (kept && p->v[kept - 1].i == p->v[k].i && p->v[kept - 1].j == p->v[k].j) {
 			if (p->v[k].d < p->v[kept - 1].d)
@@ -349,6 +327,97 @@ static void map_pairs(struct ctx *x)
 		p->v[kept++] = p->v[k];
 	}
 	p->n = kept;
+}
+
+/*
+ * Entry pairs -> row pairs: drop a row paired with itself; keep a pair within
+ * max_distance, with a low-information entry only when the second hash
+ * agrees; keep the least distance of each row pair. Pairs not kept but
+ * within the alignment check's reach become its candidates (x->cand),
+ * unless the row pair was kept anyway. Both sorted by (i, j) on return.
+ */
+static int map_pairs(struct ctx *x, int align_distance)
+{
+	struct dp_pairs *p = &x->c->pairs;
+	size_t kept = 0, m = 0, k = 0;
+
+	for (size_t e = 0; e < p->n; e++) {
+		uint32_t ea = p->v[e].i, eb = p->v[e].j, d = p->v[e].d;
+		uint32_t i = x->erow[ea], j = x->erow[eb];
+		int ok = d <= (uint32_t)x->o->max_distance;
+
+		if (i == j)
+			continue;
+		if (ok && (x->elow[ea] || x->elow[eb])) {
+			ok = (int)dp_hamming64(x->verify[i], x->verify[j]) <= x->o->verify_distance;
+			if (!ok)
+				x->c->n_pairs_rejected++;
+			if (ok && (x->c->flags[i] & DP_CF_LOW_INFO))
+				x->c->flags[i] |= DP_CF_VERIFIED;
+			if (ok && (x->c->flags[j] & DP_CF_LOW_INFO))
+				x->c->flags[j] |= DP_CF_VERIFIED;
+		}
+		if (!ok) {
+			if (d <= (uint32_t)align_distance &&
+			    dp_pairs_push(&x->cand, i < j ? i : j, i < j ? j : i, d))
+				return DP_E_NOMEM;
+			continue;
+		}
+		p->v[kept++] = (struct dp_pair){ i < j ? i : j, i < j ? j : i, d };
+	}
+	p->n = kept;
+	unique_pairs(p);
+	unique_pairs(&x->cand);
+	/* Candidates whose row pair was kept through another of its hashes go. */
+	for (size_t c = 0; c < x->cand.n; c++) {
+		const struct dp_pair *q = &x->cand.v[c];
+
+		while (k < p->n && (p->v[k].i < q->i || (p->v[k].i == q->i && p->v[k].j < q->j)))
+			k++;
+		if (k < p->n && p->v[k].i == q->i && p->v[k].j == q->j)
+			continue;
+		x->cand.v[m++] = *q;
+	}
+	x->cand.n = m;
+	return 0;
+}
+
+/*
+ * Merge the pairs the alignment check accepted into the near pairs (both
+ * sorted, disjoint), marking them in c->pair_aligned.
+ */
+static int merge_aligned(struct dp_clusters *c, const struct dp_pairs *acc)
+{
+	struct dp_pairs all = { 0 };
+	uint8_t *how = malloc(c->pairs.n + acc->n + 1);
+	size_t a = 0, b = 0;
+
+	if (!how)
+		return DP_E_NOMEM;
+	while (a < c->pairs.n || b < acc->n) {
+		int take_b = a == c->pairs.n ||
+			     (b < acc->n && (acc->v[b].i < c->pairs.v[a].i ||
+					     (acc->v[b].i == c->pairs.v[a].i && acc->v[b].j < c->pairs.v[a].j)));
+		const struct dp_pair *q = take_b ? &acc->v[b++] : &c->pairs.v[a++];
+
+		how[all.n] = (uint8_t)take_b;
+		if (dp_pairs_push(&all, q->i, q->j, q->d)) {
+			dp_pairs_free(&all);
+			free(how);
+			return DP_E_NOMEM;
+		}
+	}
+	dp_pairs_free(&c->pairs);
+	c->pairs = all;
+	c->pair_aligned = how;
+	c->n_aligned = acc->n;
+	return 0;
+}
+
+/* Pair k came from the alignment check (not a hash match). */
+static int aligned(const struct dp_clusters *c, size_t k)
+{
+	return c->pair_aligned && c->pair_aligned[k];
 }
 
 /* Near pairs as adjacency lists over rows. */
@@ -362,6 +431,8 @@ static int build_adjacency(struct ctx *x)
 	if (!x->adj_off || !x->adj)
 		return DP_E_NOMEM;
 	for (size_t k = 0; k < p->n; k++) {
+		if (aligned(x->c, k))
+			continue;
 		x->adj_off[p->v[k].i + 1]++;
 		x->adj_off[p->v[k].j + 1]++;
 	}
@@ -374,6 +445,8 @@ static int build_adjacency(struct ctx *x)
 			return DP_E_NOMEM;
 		memcpy(fill, x->adj_off, (n + 1) * sizeof(uint32_t));
 		for (size_t k = 0; k < p->n; k++) {
+			if (aligned(x->c, k))
+				continue;
 			x->adj[fill[p->v[k].i]++] = p->v[k].j;
 			x->adj[fill[p->v[k].j]++] = p->v[k].i;
 		}
@@ -472,7 +545,8 @@ static int shot_groups(struct ctx *x)
 	for (size_t i = 0; i < n; i++)
 		comp_parent[i] = (uint32_t)i;
 	for (size_t k = 0; k < x->c->pairs.n; k++)
-		uf_union(comp_parent, x->c->pairs.v[k].i, x->c->pairs.v[k].j);
+		if (!aligned(x->c, k))
+			uf_union(comp_parent, x->c->pairs.v[k].i, x->c->pairs.v[k].j);
 	/* Representatives grouped by component (stable: ascending rows inside). */
 	{
 		size_t m = 0;
@@ -501,6 +575,10 @@ static int shot_groups(struct ctx *x)
 			m = e;
 		}
 	}
+	/* An aligned pair is one photograph by its pixels: merge the two groups. */
+	for (size_t k = 0; k < x->c->pairs.n; k++)
+		if (aligned(x->c, k))
+			uf_union(x->parent, x->c->pairs.v[k].i, x->c->pairs.v[k].j);
 	rc = 0;
 out:
 	free(comp_parent);
@@ -687,20 +765,49 @@ static int keepers(struct ctx *x)
 	return 0;
 }
 
+/*
+ * The alignment check's reach for options o on table t: 0 when off; "auto"
+ * (-1) is DP_ALIGN_DISTANCE_DEFAULT with PDQ, thumbnails and a checker.
+ * DP_E_ARG when it was asked for and cannot run.
+ */
+static int align_reach(const struct dp_table *t, const struct dp_cluster_opts *o,
+		       dp_align_check_fn align, int *reach, struct dp_err *err)
+{
+	int possible = o->hash == DP_HASH_PDQ && t->thumb && align;
+
+	*reach = 0;
+	if (o->align_distance < 0) {
+		*reach = possible ? DP_ALIGN_DISTANCE_DEFAULT : 0;
+	} else if (o->align_distance > 0) {
+		if (o->align_distance > 256)
+			return dp_err_set(err, DP_E_ARG, "cluster: alignment distance %d out of range",
+					  o->align_distance);
+		if (!possible)
+			return dp_err_set(err, DP_E_ARG, "cluster: the alignment check needs PDQ and "
+					  "thumbnails: scan with --hashes ...,thumb (the default)");
+		*reach = o->align_distance;
+	}
+	if (*reach && *reach <= o->max_distance)
+		*reach = 0;   /* nothing beyond the hash match to check */
+	return 0;
+}
+
 int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
-		   dp_pair_search_fn search, struct dp_clusters *c, struct dp_err *err)
+		   dp_pair_search_fn search, dp_align_check_fn align, struct dp_clusters *c,
+		   struct dp_err *err)
 {
 	struct ctx x = { .t = t, .o = o, .c = c };
 	uint32_t *scene_parent = NULL;
 	struct dp_mih *ix = NULL;
+	struct dp_pairs accepted = { 0 };
 	size_t n = t->n;
-	int rc = DP_E_NOMEM;
+	int rc = DP_E_NOMEM, reach;
 
 	memset(c, 0, sizeof(*c));
 	if (!(t->hashes & o->hash)) {
 		char have[64] = "";
 
-		for (unsigned k = 1; k <= DP_HASH_PDQDIH; k <<= 1)
+		for (unsigned k = 1; k <= DP_HASH_LAST; k <<= 1)
 			if (t->hashes & k)
 				snprintf(have + strlen(have), sizeof(have) - strlen(have), "%s%s",
 					 have[0] ? "," : "", dp_hash_kind_name(k));
@@ -711,7 +818,11 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		return dp_err_set(err, DP_E_ARG, "cluster: distance %d out of range", o->max_distance);
 	if (n > UINT32_MAX - 1)
 		return dp_err_set(err, DP_E_ARG, "cluster: %zu rows: too many", n);
+	if ((rc = align_reach(t, o, align, &reach, err)) != 0)
+		return rc;
+	rc = DP_E_NOMEM;
 	c->n = n;
+	c->align_distance = reach;
 	c->label = malloc((n ? n : 1) * sizeof(int64_t));
 	c->shot = malloc((n ? n : 1) * sizeof(int64_t));
 	c->exact = malloc((n ? n : 1) * sizeof(int64_t));
@@ -745,14 +856,23 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		goto fail;
 	if ((rc = build_entries(&x)) != 0)
 		goto fail;
-	ix = dp_mih_new(x.ecodes, x.nwords, x.eids, x.nent, o->max_distance, err);
+	ix = dp_mih_new(x.ecodes, x.nwords, x.eids, x.nent,
+			reach > o->max_distance ? reach : o->max_distance, err);
 	if (!ix) {
 		rc = err ? err->code : DP_E_NOMEM;
 		goto out;
 	}
 	if ((rc = search(ix, o->threads, &c->pairs, err)) != 0)
 		goto out;
-	map_pairs(&x);
+	if ((rc = map_pairs(&x, reach)) != 0)
+		goto fail;
+	c->n_aligned_checked = x.cand.n;
+	if (x.cand.n) {
+		if ((rc = align(t->thumb, &x.cand, o->threads, &accepted, err)) != 0)
+			goto out;
+		if ((rc = merge_aligned(c, &accepted)) != 0)
+			goto fail;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (c->flags[i] & DP_CF_VERIFIED)
 			c->n_low_info_matched++;
@@ -781,6 +901,8 @@ fail:
 	rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for %zu rows", n);
 out:
 	dp_mih_free(ix);
+	dp_pairs_free(&x.cand);
+	dp_pairs_free(&accepted);
 	free(scene_parent);
 	free(x.parent);
 	free(x.ids);

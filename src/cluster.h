@@ -15,12 +15,21 @@
  *      each row's hash, its hash inside uniform borders and, with
  *      rotations, its 7 rotated/mirrored PDQ variants; a row pair's distance
  *      is the least over these; then the verification of step 2;
- *   4. shots: connected components of the near pairs, split so that no
+ *   4. alignment check (PDQ, files scanned with thumbnails): pairs within
+ *      align_distance (default 90) that step 3 did not keep are checked on
+ *      the stored 64 x 64 thumbnails (kernels/align_scalar.c): a pair is
+ *      kept as "aligned" when one thumbnail maps onto the other by a scale
+ *      and shift per axis without rotation, with the mapped frame inside
+ *      the other and a close fit. That finds cropped, framed and
+ *      overlaid copies whose global hashes are far apart, and rejects other
+ *      shots of the same scene (a turned camera);
+ *   5. shots: connected components of the near pairs, split so that no
  *      group chains unrelated photos: the medoid of a component (least total
  *      distance to its members) takes every member within split_distance of
  *      it; what is left is split into components again and treated the same
  *      way, until every group lies within split_distance of its medoid;
- *   5. scenes (level scene): shot groups carry the capture metadata of any
+ *      then groups joined by an aligned pair are merged;
+ *   6. scenes (level scene): shot groups carry the capture metadata of any
  *      member (copies whose EXIF was stripped inherit it); per camera
  *      (serial, else make + model) groups are ordered by capture time and
  *      consecutive ones at most scene_gap seconds apart form one scene.
@@ -60,10 +69,13 @@ struct dp_cluster_opts {
 	int verify_distance;    /* low-information pairs: second hash within this; -1: never match them */
 	double scene_gap_s;     /* scene level: largest capture-time gap inside a scene */
 	int rotations;          /* PDQ: also match the 8 rotations/mirrors (needs "pdqdih") */
+	int align_distance;     /* PDQ: check pairs up to this on thumbnails; 0 off, -1 auto */
 	int threads;            /* 0: all cores */
 };
 
-/* dp_cluster_opts_default - PDQ, shot level, 31, 31, quality 50, verify 3, 60 s, all cores. */
+/* dp_cluster_opts_default - PDQ, shot level, 31, 31, quality 50, verify 3, 60 s, align auto,
+ * all cores. */
+#define DP_ALIGN_DISTANCE_DEFAULT 90   /* "auto" with PDQ and thumbnails in the file */
 void dp_cluster_opts_default(struct dp_cluster_opts *o);
 
 /* The result; arrays have n (rows) or ngroups entries, all owned. */
@@ -77,6 +89,9 @@ struct dp_clusters {
 	int64_t *group_size;     /* per label */
 	int64_t *group_keeper;   /* per label: the keeper's row */
 	struct dp_pairs pairs;   /* near pairs between representatives, sorted */
+	uint8_t *pair_aligned;   /* per pair: 1 when kept by the alignment check; NULL: none */
+	int align_distance;      /* the alignment check's reach (0: not run) */
+	size_t n_aligned_checked, n_aligned;
 	unsigned verify_hash;    /* the second hash used (0: none in the file) */
 	size_t n_low_info, n_low_info_matched, n_exact_groups, n_exact_files, n_matched;
 	size_t n_merged_splits, n_pairs_rejected;
@@ -87,14 +102,23 @@ struct dp_clusters {
 typedef int (*dp_pair_search_fn)(struct dp_mih *ix, int threads, struct dp_pairs *out,
 				 struct dp_err *err);
 
+/* The alignment check the caller supplies (the pipeline runs it on its
+ * threads): append to *accepted, sorted, every pair of cand (row pairs)
+ * whose thumbnails dp_align_is_copy() accepts. */
+typedef int (*dp_align_check_fn)(const uint8_t (*thumbs)[DP_THUMB_BYTES],
+				 const struct dp_pairs *cand, int threads,
+				 struct dp_pairs *accepted, struct dp_err *err);
+
 /*
  * dp_cluster_run - cluster table t (borrowed) with options o into *c, finding
- * near pairs with search (e.g. dp_pipeline_pairs). Returns 0, DP_E_ARG (the
- * hash is not in the file, bad options) or DP_E_NOMEM, with a message in
- * err. On failure *c is empty.
+ * near pairs with search (e.g. dp_pipeline_pairs) and checking candidates
+ * with align (e.g. dp_pipeline_align; NULL: no alignment check). Returns 0,
+ * DP_E_ARG (the hash is not in the file, bad options) or DP_E_NOMEM, with
+ * a message in err. On failure *c is empty.
  */
 int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
-		   dp_pair_search_fn search, struct dp_clusters *c, struct dp_err *err) DP_WUR;
+		   dp_pair_search_fn search, dp_align_check_fn align, struct dp_clusters *c,
+		   struct dp_err *err) DP_WUR;
 
 /* dp_clusters_free - NULL is a no-op; the struct may be reused. */
 void dp_clusters_free(struct dp_clusters *c);

@@ -82,6 +82,7 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	hid_t top, g = -1, t_str = dp_h5_str_type();
 	uint32_t *pi = NULL, *pj = NULL;
 	uint16_t *pd = NULL;
+	uint8_t *pa = NULL;
 	char now[40];
 	int rc = -1;
 
@@ -99,12 +100,14 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	pi = malloc((c->pairs.n ? c->pairs.n : 1) * sizeof(*pi));
 	pj = malloc((c->pairs.n ? c->pairs.n : 1) * sizeof(*pj));
 	pd = malloc((c->pairs.n ? c->pairs.n : 1) * sizeof(*pd));
-	if (g < 0 || !pi || !pj || !pd)
+	pa = calloc(c->pairs.n ? c->pairs.n : 1, 1);
+	if (g < 0 || !pi || !pj || !pd || !pa)
 		goto out;
 	for (size_t k = 0; k < c->pairs.n; k++) {
 		pi[k] = c->pairs.v[k].i;
 		pj[k] = c->pairs.v[k].j;
 		pd[k] = (uint16_t)c->pairs.v[k].d;
+		pa[k] = c->pair_aligned ? c->pair_aligned[k] : 0;
 	}
 	dp_h5_iso_now(now, sizeof(now));
 	if (write_column(g, "label", H5T_STD_I64LE, H5T_NATIVE_INT64, c->n, c->label) ||
@@ -120,6 +123,7 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    write_column(g, "pairs_i", H5T_STD_U32LE, H5T_NATIVE_UINT32, c->pairs.n, pi) ||
 	    write_column(g, "pairs_j", H5T_STD_U32LE, H5T_NATIVE_UINT32, c->pairs.n, pj) ||
 	    write_column(g, "pairs_distance", H5T_STD_U16LE, H5T_NATIVE_UINT16, c->pairs.n, pd) ||
+	    write_column(g, "pairs_aligned", H5T_STD_U8LE, H5T_NATIVE_UINT8, c->pairs.n, pa) ||
 	    dp_h5_set_attr_str(g, "level", dp_cluster_level_name(o->level), t_str) ||
 	    dp_h5_set_attr_str(g, "hash", dp_hash_kind_name(o->hash), t_str) ||
 	    dp_h5_set_attr_i64(g, "max_distance", o->max_distance) ||
@@ -131,6 +135,9 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    dp_h5_set_attr_i64(g, "n_low_info_matched", (int64_t)c->n_low_info_matched) ||
 	    set_attr_f64(g, "scene_gap_s", o->scene_gap_s) ||
 	    dp_h5_set_attr_i64(g, "rotations", o->rotations) ||
+	    dp_h5_set_attr_i64(g, "align_distance", c->align_distance) ||
+	    dp_h5_set_attr_i64(g, "n_aligned_checked", (int64_t)c->n_aligned_checked) ||
+	    dp_h5_set_attr_i64(g, "n_aligned", (int64_t)c->n_aligned) ||
 	    dp_h5_set_attr_str(g, "method", method_text, t_str) ||
 	    dp_h5_set_attr_str(g, "created", now, t_str) ||
 	    dp_h5_set_attr_str(g, "tool_version", m->tool_version, t_str) ||
@@ -145,6 +152,7 @@ out:
 	free(pi);
 	free(pj);
 	free(pd);
+	free(pa);
 	if (g >= 0)
 		H5Gclose(g);
 	if (top >= 0)
@@ -337,6 +345,13 @@ int dp_clusters_load(const char *path, const char *name, size_t nrows,
 	for (size_t k = 0; !rc && k < n_i; k++) {
 		if (pi[k] >= nrows || pj[k] >= nrows || dp_pairs_push(&r->c.pairs, pi[k], pj[k], pd[k]))
 			rc = 1;
+	}
+	/* Optional: clusterings written before the alignment check lack it. */
+	if (!rc && H5Lexists(g, "pairs_aligned", H5P_DEFAULT) > 0) {
+		size_t n_a = 0;
+
+		r->c.pair_aligned = read_column(g, "pairs_aligned", H5T_NATIVE_UINT8, 1, &n_a);
+		rc |= !r->c.pair_aligned || n_a != n_i;
 	}
 	for (size_t i = 0; !rc && i < nrows; i++)
 		if (r->c.label[i] >= (int64_t)ng || r->c.label[i] < -1)

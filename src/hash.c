@@ -27,7 +27,8 @@ struct dp_hash_scratch {
 	float *tmp;                   /* w*h, PDQ box-filter ping-pong */
 	float *resize;                /* dp_resize_area_floats(w, h, 32, 32) */
 	float *trim;                  /* the luma inside uniform borders */
-	size_t luma_cap, tmp_cap, resize_cap, trim_cap;   /* floats allocated */
+	float *thumb;                 /* 64 x 64 thumbnail + its resize scratch */
+	size_t luma_cap, tmp_cap, resize_cap, trim_cap, thumb_cap;   /* floats allocated */
 	struct dp_hash_work work;     /* fixed-size buffers + DCT matrices */
 };
 
@@ -40,6 +41,7 @@ static const struct {
 	{ "dhash", DP_HASH_DHASH },
 	{ "ahash", DP_HASH_AHASH },
 	{ "pdqdih", DP_HASH_PDQDIH },
+	{ "thumb", DP_HASH_THUMB },
 };
 
 #define DP_NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
@@ -63,6 +65,7 @@ void dp_hash_scratch_free(struct dp_hash_scratch *s)
 	free(s->tmp);
 	free(s->resize);
 	free(s->trim);
+	free(s->thumb);
 	free(s);
 }
 
@@ -145,15 +148,14 @@ static struct dp_pdq_axis sub_axis(struct dp_pdq_axis a, int x0, int x1)
 }
 
 /*
- * PDQ of the part of s->luma inside uniform borders into out->pdq_trim
- * (left zero when there is none). Borders count from 1% of the side (at
- * least 2 lines). Returns 0 or DP_E_NOMEM.
+ * Copy the part of s->luma inside uniform borders to s->trim (box: x0, y0,
+ * x1, y1). Borders count from 1% of the side (at least 2 lines). Returns 1
+ * when there is a border, 0 when there is none, or DP_E_NOMEM.
  */
-static int hash_trimmed(const struct dp_image *im, struct dp_hash_scratch *s,
-			struct dp_hashes *out, struct dp_err *err)
+static int find_trim(const struct dp_image *im, struct dp_hash_scratch *s, int box[4],
+		     struct dp_err *err)
 {
-	int box[4], min_lines = (im->w < im->h ? im->w : im->h) / 100, tw, th, q;
-	struct dp_pdq_axis ax, ay;
+	int min_lines = (im->w < im->h ? im->w : im->h) / 100, tw, th;
 
 	if (min_lines < 2)
 		min_lines = 2;
@@ -167,10 +169,37 @@ static int hash_trimmed(const struct dp_image *im, struct dp_hash_scratch *s,
 	for (int y = 0; y < th; y++)
 		memcpy(s->trim + (size_t)y * tw, s->luma + (size_t)(y + box[1]) * im->w + box[0],
 		       (size_t)tw * sizeof(float));
-	ax = sub_axis(im->ax, box[0], box[2]);
-	ay = sub_axis(im->ay, box[1], box[3]);
-	dp_pdq_from_shrunk(s->k, s->trim, tw, th, &ax, &ay, s->tmp, &s->work, out->pdq_trim, &q);
+	return 1;
+}
+
+/* PDQ of s->trim (from find_trim, destroyed) into out->pdq_trim. */
+static void hash_trimmed(const struct dp_image *im, struct dp_hash_scratch *s, const int box[4],
+			 struct dp_hashes *out)
+{
+	struct dp_pdq_axis ax = sub_axis(im->ax, box[0], box[2]), ay = sub_axis(im->ay, box[1], box[3]);
+	int q;
+
+	dp_pdq_from_shrunk(s->k, s->trim, box[2] - box[0], box[3] - box[1], &ax, &ay, s->tmp,
+			   &s->work, out->pdq_trim, &q);
 	out->pdq_trim_quality = (uint8_t)q;
+}
+
+/* The w x h luma area-averaged to 64 x 64 and rounded to bytes. 0 or DP_E_NOMEM. */
+static int make_thumb(struct dp_hash_scratch *s, const float *luma, int w, int h,
+		      uint8_t out[DP_THUMB_BYTES], struct dp_err *err)
+{
+	size_t need = dp_resize_area_floats(w, h, DP_ALIGN_SIDE, DP_ALIGN_SIDE);
+
+	if (need == 0 || need > SIZE_MAX / sizeof(float) - DP_THUMB_BYTES ||
+	    grow(&s->thumb, &s->thumb_cap, DP_THUMB_BYTES + need))
+		return dp_err_set(err, DP_E_NOMEM, "hash: out of memory for a %dx%d thumbnail", w, h);
+	s->k->resize_area(luma, w, h, s->thumb, DP_ALIGN_SIDE, DP_ALIGN_SIDE,
+			  s->thumb + DP_THUMB_BYTES);
+	for (int i = 0; i < DP_THUMB_BYTES; i++) {
+		float v = s->thumb[i] + 0.5f;
+
+		out[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+	}
 	return 0;
 }
 
@@ -200,12 +229,21 @@ int dp_hash_image(const struct dp_image *im, unsigned kinds,
 		out->dhash = dp_dhash_from_luma(k, s->luma, im->w, im->h, s->resize, &s->work);
 	if (kinds & DP_HASH_AHASH)
 		out->ahash = dp_ahash_from_luma(k, s->luma, im->w, im->h, s->resize, &s->work);
+	if (kinds & (DP_HASH_PDQ | DP_HASH_THUMB)) {
+		int box[4], border = find_trim(im, s, box, err);
+
+		if (border < 0)
+			return border;
+		if ((kinds & DP_HASH_THUMB) &&
+		    (rc = border ? make_thumb(s, s->trim, box[2] - box[0], box[3] - box[1], out->thumb, err)
+				 : make_thumb(s, s->luma, im->w, im->h, out->thumb, err)) != 0)
+			return rc;
+		if (border && (kinds & DP_HASH_PDQ))
+			hash_trimmed(im, s, box, out);
+	}
 	if (kinds & DP_HASH_PDQ) {
 		int quality;
 
-		rc = hash_trimmed(im, s, out, err);
-		if (rc)
-			return rc;
 		if (kinds & DP_HASH_PDQDIH) {
 			/* The same stages; variant 0 is the plain hash. */
 			dp_pdq_dihedral_from_shrunk(k, s->luma, im->w, im->h, &im->ax, &im->ay, s->tmp,
@@ -230,6 +268,7 @@ _Static_assert((int)DP_DIHEDRAL_ROTATE90 == (int)DP_PDQ_DIH_ROTATE90 &&
 	       (int)DP_DIHEDRAL_FLIP_PLUS1 == (int)DP_PDQ_DIH_FLIP_PLUS1 &&
 	       (int)DP_DIHEDRAL_FLIP_MINUS1 == (int)DP_PDQ_DIH_FLIP_MINUS1, "dihedral order");
 _Static_assert(sizeof(((struct dp_hashes *)0)->pdq) == DP_PDQ_BYTES, "PDQ size");
+_Static_assert(DP_THUMB_BYTES == DP_ALIGN_BYTES, "thumbnail size");
 
 int dp_hash_pdq_dihedral(const struct dp_image *im, struct dp_hash_scratch *s,
 			 uint8_t out[DP_DIHEDRAL_COUNT][32], uint8_t *quality,
@@ -270,7 +309,7 @@ const char *dp_dihedral_name(int variant)
 static unsigned kind_of(const char *s, size_t n)
 {
 	if (n == 3 && memcmp(s, "all", 3) == 0)
-		return DP_HASH_ALL;
+		return DP_HASH_ALL | DP_HASH_THUMB;
 	for (size_t i = 0; i < DP_NKINDS; i++)
 		if (strlen(kind_names[i].name) == n && memcmp(s, kind_names[i].name, n) == 0)
 			return kind_names[i].kind;
@@ -297,7 +336,7 @@ int dp_hash_parse_list(const char *list, unsigned *kinds, struct dp_err *err)
 		bit = kind_of(p, n);
 		if (!bit)
 			return dp_err_set(err, DP_E_ARG,
-					  "hash: unknown hash \"%.*s\" (known: pdq, phash, dhash, ahash, pdqdih, all)",
+					  "hash: unknown hash \"%.*s\" (known: pdq, phash, dhash, ahash, pdqdih, thumb, all)",
 					  (int)n, p);
 		acc |= bit;
 		p += n;

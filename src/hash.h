@@ -23,10 +23,13 @@ enum dp_hash_kind {
 	DP_HASH_DHASH = 1u << 2,
 	DP_HASH_AHASH = 1u << 3,
 	DP_HASH_PDQDIH = 1u << 4,   /* "pdqdih": the 8 PDQ rotations/mirrors (implies pdq) */
+	DP_HASH_THUMB = 1u << 5,    /* "thumb": 64 x 64 grey thumbnail inside uniform borders */
 };
+#define DP_HASH_LAST DP_HASH_THUMB
 #define DP_HASH_ALL (DP_HASH_PDQ | DP_HASH_PHASH | DP_HASH_DHASH | DP_HASH_AHASH)
-#define DP_HASH_KNOWN (DP_HASH_ALL | DP_HASH_PDQDIH)   /* every bit a list may name */
-#define DP_HASH_DEFAULT (DP_HASH_PDQ | DP_HASH_PHASH | DP_HASH_DHASH)
+#define DP_HASH_KNOWN (DP_HASH_ALL | DP_HASH_PDQDIH | DP_HASH_THUMB)   /* every bit a list may name */
+#define DP_HASH_DEFAULT (DP_HASH_PDQ | DP_HASH_PHASH | DP_HASH_DHASH | DP_HASH_THUMB)
+#define DP_THUMB_BYTES 4096         /* DP_HASH_THUMB: 64 x 64 bytes, row-major */
 
 struct dp_hashes {
 	uint8_t pdq[32];      /* PDQ bits; bytes in the order of the reference hex string */
@@ -37,6 +40,10 @@ struct dp_hashes {
 	uint64_t phash;       /* bit 63 = first cell (row-major), as imagehash's hex */
 	uint64_t dhash;
 	uint64_t ahash;
+	/* The luma inside uniform borders (the whole image when none), area-
+	 * averaged to 64 x 64 and rounded to bytes: what the cluster's alignment
+	 * check compares (docs/CLUSTER.md). All zero unless DP_HASH_THUMB. */
+	uint8_t thumb[DP_THUMB_BYTES];
 };
 
 struct dp_hash_scratch;

@@ -70,6 +70,7 @@ static const struct column columns[] = {
 	{ "hashes", "phash", COL_U64, DP_HASH_PHASH, ROWF(hashes.phash) },
 	{ "hashes", "dhash", COL_U64, DP_HASH_DHASH, ROWF(hashes.dhash) },
 	{ "hashes", "ahash", COL_U64, DP_HASH_AHASH, ROWF(hashes.ahash) },
+	{ "hashes", "thumb", COL_BYTES, DP_HASH_THUMB, ROWF(hashes.thumb) },
 };
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
 
@@ -172,7 +173,10 @@ static hid_t create_dataset(struct dp_store *s, hid_t grp, const struct column *
 	int rank = c->kind == COL_BYTES ? 2 : 1;
 	hsize_t dims[2] = { s->nrows, c->size };
 	hsize_t maxd[2] = { H5S_UNLIMITED, c->size };
-	hsize_t chunk[2] = { DP_CHUNK_ROWS, c->size };
+	/* Wide columns (thumbnails) in chunks of about 1 MB, so that reading a few
+	 * rows does not inflate 32 MB. */
+	hsize_t chunk[2] = { rank == 2 && c->size > 128 ? (1u << 20) / c->size : DP_CHUNK_ROWS,
+			     c->size };
 	hid_t space, dcpl, d = -1;
 
 	space = H5Screate_simple(rank, dims, maxd);
@@ -197,7 +201,7 @@ static int write_opening_attrs(struct dp_store *s, const struct dp_store_meta *m
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
-	for (unsigned k = 1; k <= DP_HASH_PDQDIH; k <<= 1) {
+	for (unsigned k = 1; k <= DP_HASH_LAST; k <<= 1) {
 		if (!(m->hashes & k))
 			continue;
 		if (hashes[0])

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "hash.h"
 
 struct dp_table {
 	size_t n;                   /* rows */
@@ -35,6 +36,7 @@ struct dp_table {
 	uint8_t *pdq_trim_quality;
 	uint8_t (*pdq_dihedral)[256];   /* 8 rotations/mirrors x 32 bytes; NULL unless "pdqdih" */
 	uint64_t *phash, *dhash, *ahash;   /* NULL unless present */
+	uint8_t (*thumb)[DP_THUMB_BYTES];  /* 64 x 64 grey thumbnails; NULL unless "thumb" */
 };
 
 /*

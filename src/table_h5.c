@@ -97,6 +97,7 @@ void dp_table_free(struct dp_table *t)
 	free(t->pdq_quality);
 	free(t->pdq_trim);
 	free(t->pdq_trim_quality);
+	free(t->thumb);
 	free(t->pdq_dihedral);
 	free(t->phash);
 	free(t->dhash);
@@ -115,6 +116,7 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 		{ DP_HASH_PDQ, "/hashes/pdq" }, { DP_HASH_PDQ, "/hashes/pdq_quality" },
 		{ DP_HASH_PHASH, "/hashes/phash" }, { DP_HASH_DHASH, "/hashes/dhash" },
 		{ DP_HASH_AHASH, "/hashes/ahash" }, { DP_HASH_PDQDIH, "/hashes/pdq_dihedral" },
+		{ DP_HASH_THUMB, "/hashes/thumb" },
 	};
 	char *hashes;
 	struct dp_err e2;
@@ -192,6 +194,9 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 	if ((t->hashes & DP_HASH_PDQDIH) &&
 	    !(t->pdq_dihedral = read_numbers(file, "/hashes/pdq_dihedral", H5T_NATIVE_UINT8, 1, 256,
 					     n)))
+		goto damaged;
+	if ((t->hashes & DP_HASH_THUMB) &&
+	    !(t->thumb = read_numbers(file, "/hashes/thumb", H5T_NATIVE_UINT8, 1, DP_THUMB_BYTES, n)))
 		goto damaged;
 	if ((t->hashes & DP_HASH_PHASH) &&
 	    !(t->phash = read_numbers(file, "/hashes/phash", H5T_NATIVE_UINT64, 8, 1, n)))

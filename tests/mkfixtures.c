@@ -2118,6 +2118,8 @@ static int mode_tests(const char *dir, uint64_t seed, struct mf_err *e)
 		{ 1, "copies/photo_1.png", C_PNG, 0, 0 },
 		{ 1, "copies/photo_1.webp", C_WEBP, 0, 0 },
 		{ 1, "copies/photo_1_orient3.jpg", C_ORIENT3, 0, 1 },
+		{ 1, "copies/photo_1_crop8.jpg", C_CROP, 8, 0 },
+		{ 2, "copies/photo_2_crop7.jpg", C_CROP, 7, 0 },
 		{ 2, "copies/photo_2.tif", C_TIFF, 0, 0 },
 		{ 2, "copies/photo_2.gif", C_GIF, 0, 0 },
 		{ 2, "copies/photo_2.ppm", C_PNM, 0, 0 },

@@ -105,11 +105,25 @@ def rowdist(i, j):
     return min(hamming_bytes(a, b) for a in codes(i) for b in codes(j))
 
 
+def hash_pairs(c):
+    """The pairs a clustering matched on hashes (not through the alignment check)."""
+    return {(i, j, d) for i, j, d, a in zip(c["pairs_i"].tolist(), c["pairs_j"].tolist(),
+                                          c["pairs_distance"].tolist(), c["pairs_aligned"].tolist()) if not a}
+
+
 want = {(i, j, rowdist(i, j)) for a, i in enumerate(reps) for j in reps[a + 1:] if rowdist(i, j) <= 31}
 got = list(zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(), cl["pairs_distance"].tolist()))
-ok(set(got) == want and len(got) == len(want), "near pairs = brute force over representatives (%d)"
-   % len(want), (sorted(set(got) ^ want))[:10])
+ok(hash_pairs(cl) == want and len(got) == len(set(got)), "hash pairs = brute force over representatives (%d)"
+   % len(want), (sorted(hash_pairs(cl) ^ want))[:10])
 ok(got == sorted(got), "pairs are sorted by (i, j)")
+
+# The alignment check: pairs beyond 31 (or failing the low-information rule)
+# within 90, kept because one thumbnail is a crop/rescale of the other.
+aligned = [(i, j, d) for i, j, d, a in zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(),
+                                           cl["pairs_distance"].tolist(), cl["pairs_aligned"].tolist()) if a]
+ok(attrs["align_distance"] == 90 and attrs["n_aligned"] == len(aligned) > 0
+   and all(d <= 90 and (i, j, d) not in want and i in reps and j in reps for i, j, d in aligned),
+   "aligned pairs: within 90, not hash pairs, between representatives (%d)" % len(aligned), aligned)
 
 # Low information: with --quality-min 101 every row is low-information, so a
 # pair is kept only when dhash agrees within --verify-distance too.
@@ -118,7 +132,7 @@ with h5py.File(h5, "r") as f:
 r = doppel("cluster", h5, "--quality-min", "101", "--verify-distance", "0", "--name", "lowinfo", "-q")
 lo, loattrs = read(h5, "lowinfo")
 lo_want = {(i, j, d) for (i, j, d) in want if bin(int(dh[i]) ^ int(dh[j])).count("1") == 0}
-lo_got = set(zip(lo["pairs_i"].tolist(), lo["pairs_j"].tolist(), lo["pairs_distance"].tolist()))
+lo_got = hash_pairs(lo)
 ok(r.returncode == 0 and lo_got == lo_want and 0 < len(lo_want) < len(want),
    "low-information rows: pairs kept only when dhash agrees exactly (%d of %d)" % (len(lo_want), len(want)),
    r.stderr)
@@ -126,9 +140,11 @@ ok(loattrs["verify_hash"] == "dhash" and all(lo["flags"][i] & 1 for i in range(n
    "every image flagged low-information, verified through dhash")
 ok(all(bool(lo["flags"][i] & 8) == any(i in (a, b) for a, b, _ in lo_got) for i in reps),
    "flag 8 marks the low-information representatives matched through verification")
-r = doppel("cluster", h5, "--quality-min", "101", "--verify-distance", "-1", "--name", "lowinfo", "-q")
-lo, _ = read(h5, "lowinfo")
-ok(r.returncode == 0 and len(lo["pairs_i"]) == 0, "--verify-distance -1: low-information rows are never matched")
+r = doppel("cluster", h5, "--quality-min", "101", "--verify-distance", "-1", "--align-distance", "0",
+           "--name", "lowinfo", "-q")
+lo, loattrs = read(h5, "lowinfo")
+ok(r.returncode == 0 and len(lo["pairs_i"]) == 0 and loattrs["align_distance"] == 0,
+   "--verify-distance -1 --align-distance 0: low-information rows are never matched")
 
 # ---- shot groups ---------------------------------------------------------------
 def man(i):
@@ -156,6 +172,39 @@ ok(together > 10 and missed == 0, "copies within 31 of their original share its 
 p0 = paths.index(os.path.join(corpus.encode(), b"originals/photo_0.jpg"))
 p6 = paths.index(os.path.join(corpus.encode(), b"originals/photo_6.jpg"))
 ok(label[p0] != label[p6], "photo_6 (another shot of the scene) is not in photo_0's shot group")
+
+# Crops of 7-8% per side are 108 bits from their photo here: out of the
+# default reach, found with --align-distance 120; another shot of the same
+# scene (photo_6, turned and zoomed) stays apart even then.
+def row(rel):
+    return paths.index(os.path.join(corpus.encode(), rel))
+
+
+crops = [(row(b"copies/photo_1_crop8.jpg"), row(b"originals/photo_1.jpg")),
+         (row(b"copies/photo_2_crop7.jpg"), row(b"originals/photo_2.jpg"))]
+ok(all(label[c] != label[o] and rowdist(c, o) > 90 for c, o in crops),
+   "7-8% crops are beyond 90 bits and not grouped by default", [rowdist(c, o) for c, o in crops])
+r = doppel("cluster", h5, "--align-distance", "120", "--name", "wide", "-q")
+wide, wattrs = read(h5, "wide")
+wl = wide["label"]
+wmixed = [(i, j) for i, j, a in zip(wide["pairs_i"], wide["pairs_j"], wide["pairs_aligned"])
+          if a and man(i) and man(j) and man(i)["shot"] != man(j)["shot"]]
+ok(r.returncode == 0 and wattrs["align_distance"] == 120 and all(wl[c] == wl[o] for c, o in crops),
+   "--align-distance 120: the 7-8% crops join their photos", r.stderr)
+ok(not wmixed and wl[p0] != wl[p6], "no aligned pair joins two shots; photo_6 stays apart", wmixed)
+r = doppel("cluster", h5, "--align-distance", "0", "--name", "hashonly", "-q")
+ho, hoattrs = read(h5, "hashonly")
+ok(r.returncode == 0 and not ho["pairs_aligned"].any() and hash_pairs(ho) == want
+   and hoattrs["n_aligned_checked"] == 0, "--align-distance 0: hash pairs only, no check run")
+nothumb = os.path.join(work, "nothumb.h5")
+r = doppel("scan", corpus, "-o", nothumb, "-q", "--hashes", "pdq,dhash")
+r2 = doppel("cluster", nothumb, "-q")
+nt, ntattrs = read(nothumb, "shot")
+r3 = doppel("cluster", nothumb, "--align-distance", "90", "--name", "x")
+ok(r.returncode == 0 and r2.returncode == 0 and ntattrs["align_distance"] == 0 and hash_pairs(nt) == want,
+   "a scan without thumbnails clusters on hashes alone", r2.stderr)
+ok(r3.returncode == 2 and b"thumbnails" in r3.stderr, "--align-distance on a scan without thumbnails exits 2",
+   r3.stderr)
 ok(all((label[i] == -1) == (status[i] != 0) for i in range(n)), "label -1 exactly on rows that are not images")
 ok(all(((flags[i] & 4) != 0) == (status[i] != 0) for i in range(n)), "flag 4 marks rows that are not images")
 ok(all(((flags[i] & 1) != 0) == (status[i] == 0 and qual[i] < 50) for i in range(n)),
@@ -207,7 +256,7 @@ r = doppel("cluster", h5, "--name", "one", "--max-distance", "0", "-q")
 a2, at2 = read(h5, "one")
 with h5py.File(h5, "r") as f:
     names = sorted(f["clusters"].keys())
-ok(r.returncode == 0 and at2["max_distance"] == 0 and names == ["lowinfo", "one", "scene", "shot", "two"],
+ok(r.returncode == 0 and at2["max_distance"] == 0 and names == ["hashonly", "lowinfo", "one", "scene", "shot", "two", "wide"],
    "a rerun replaces its own name and keeps the others", names)
 r = doppel("cluster", h5, "--hash", "dhash", "--name", "d", "-q")
 d, dattrs = read(h5, "d")
@@ -215,7 +264,7 @@ ok(r.returncode == 0 and dattrs["hash"] == "dhash" and dattrs["max_distance"] ==
    "cluster on dhash (64-bit, default distance 8)", r.stderr)
 ok(not [x for x in os.listdir(work) if ".tmp-" in x], "no temporary file left next to the result")
 r = doppel("info", h5)
-ok(r.returncode == 0 and b"clusters:   d, lowinfo, one, scene, shot, two" in r.stdout, "info lists the clusterings",
+ok(r.returncode == 0 and b"clusters:   d, hashonly, lowinfo, one, scene, shot, two, wide" in r.stdout, "info lists the clusterings",
    r.stdout)
 
 # ---- rotations: stored pixels (--no-orient) turned by 90 and 180 degrees ----------
@@ -342,7 +391,8 @@ lines = [l.split(b"\t") for l in r.stdout.splitlines() if not l.startswith(b"#")
 ok(r.returncode == 0 and lines and lines[0][0] == b"0", "query: the image itself first, at distance 0", r.stdout)
 ok([int(l[0]) for l in lines] == sorted(int(l[0]) for l in lines), "query: best first")
 found = {int(l[1]) for l in lines}
-ok({i for i in range(n) if label[i] == label[p0]} <= found, "query: every member of photo_0's shot group is listed")
+ok({i for i in range(n) if label[i] == label[p0] and rowdist(i, p0) <= 31} <= found,
+   "query: every member of photo_0's shot group within 31 is listed")
 r2 = doppel("query", h5, bytes(pdq[p0]).hex())
 ok(r2.returncode == 0 and [l.split(b"\t")[:2] for l in r2.stdout.splitlines()[1:]] ==
    [l[:2] for l in lines], "query by hex hash gives the same list")

@@ -60,7 +60,7 @@ for k in ("format", "format_version", "tool_version", "command", "created", "fin
     ok(k in attrs, "root attribute %s present" % k)
 ok(attrs.get("format") == "doppel" and int(attrs.get("format_version", 0)) == 1,
    "format is doppel version 1")
-ok(attrs.get("hashes") == "pdq,phash,dhash,ahash", "hashes attribute lists what was computed",
+ok(attrs.get("hashes") == "pdq,phash,dhash,ahash,thumb", "hashes attribute lists what was computed",
    attrs.get("hashes"))
 ok(list(attrs.get("roots", [])) == [corpus], "roots attribute holds the command-line path",
    attrs.get("roots"))
@@ -243,15 +243,19 @@ diff = [k for k in da if k not in db or not np.array_equal(np.asarray(da[k]), np
 ok(ra.returncode == 0 and rb.returncode == 0 and not diff and len(db["/images/path"]) == len(src),
    "files created in opposite orders (directory order) give identical datasets", diff)
 
-# Default hashes: pdq, phash and dhash (cluster verifies low-information PDQ
-# matches with dhash).
+# Default hashes: pdq, phash, dhash (cluster verifies low-information PDQ
+# matches with dhash) and the thumbnails of the alignment check.
 out4 = os.path.join(work, "default.h5")
 r = doppel("scan", corpus, "-o", out4, "--quiet")
 ds4, attrs4 = load(out4)
 ok(r.returncode == 0 and "/hashes/pdq" in ds4 and "/hashes/phash" in ds4
    and "/hashes/dhash" in ds4 and "/hashes/ahash" not in ds4
-   and attrs4.get("hashes") == "pdq,phash,dhash",
-   "default hashes are pdq, phash and dhash", sorted(ds4))
+   and "/hashes/thumb" in ds4 and attrs4.get("hashes") == "pdq,phash,dhash,thumb",
+   "default hashes are pdq, phash, dhash and thumb", sorted(ds4))
+th, st4 = ds4["/hashes/thumb"], ds4["/images/status"]
+ok(th.shape == (len(st4), 4096) and th.dtype == np.uint8, "thumbnails are N x 4096 bytes", th.shape)
+ok(all(th[i].any() == (st4[i] == 0) for i in range(len(st4))),
+   "a thumbnail exactly for every decoded file (zeros otherwise)")
 
 # --follow-symlinks: the file link is read, the loop is detected.
 out5 = os.path.join(work, "follow.h5")

@@ -1,0 +1,376 @@
+/* kernels/align_scalar.c - register two thumbnails: is one an axis-aligned crop or rescale of the other?
+ *
+ * Global hashes cannot tell a cropped copy of a photo from another shot of
+ * the same scene: both are a few percent of framing away (docs/CLUSTER.md,
+ * "Alignment check"). Pixels can. A copy made by cropping, resizing,
+ * re-encoding or retoning maps onto its source by a scale and a shift per
+ * axis, with no rotation; another shot of the scene was taken with the
+ * camera turned a little, so the best map between the two has a rotation
+ * (or shear) part, and it reaches outside the other frame.
+ *
+ * dp_align_thumbs() fits, by Gauss-Newton least squares, the affine map
+ *   A(p0 u + p1 v + p2, p3 u + p4 v + p5) = g B(u, v) + h
+ * from every pixel (u, v) of thumbnail B that lands inside thumbnail A,
+ * with gain g and offset h for tone changes. It starts from the identity on
+ * 32x32 images blurred with sigma 2 (a wide basin for shifts of several
+ * pixels) and refines on the 64x64 images blurred with sigma 1. It then
+ * reports the fit (Pearson correlation of the aligned pixels), the
+ * off-diagonal terms |p1| + |p3| (zero for a crop or rescale; 2 sin of the
+ * angle for a turn, about 0.035 per degree), their standard error from the
+ * residual and the normal matrix (large when the picture has too little
+ * structure to pin the map down), and how far B's frame reaches outside A's.
+ *
+ * Sampling is bilinear; gradients are central differences (one-sided at
+ * the edges); blurs are separable Gaussians with mirrored edges. Sums are
+ * in double in a fixed order, so the result does not depend on the caller's
+ * threads. The caller owns the working memory (struct dp_align_work). Pure.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "kernels.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#define N1 DP_ALIGN_SIDE         /* fine level */
+#define N0 (DP_ALIGN_SIDE / 2)   /* coarse level */
+#define NP 8                     /* p0..p5, gain, offset */
+#define MAX_ITER 30
+#define MIN_INSIDE 0.3           /* share of B's pixels that must land inside A */
+#define STEP_DONE 0.01           /* a step moving no pixel more than this ends the iteration */
+#define COARSE_MIN_CORR 0.9      /* below this after the coarse level: no match, stop */
+
+/* Separable Gaussian blur of an n x n image, mirrored edges (d c b | a b c d). */
+static void blur(const float *in, float *out, float *tmp, int n, float sigma)
+{
+	enum { RMAX = 8 };
+	int r = (int)(4.0f * sigma + 0.5f);
+	float k[2 * RMAX + 1], line[DP_ALIGN_SIDE + 2 * RMAX];
+	double sum = 0.0;
+
+	for (int i = -r; i <= r; i++) {
+		k[i + r] = expf(-0.5f * (float)(i * i) / (sigma * sigma));
+		sum += k[i + r];
+	}
+	for (int i = 0; i <= 2 * r; i++)
+		k[i] = (float)(k[i] / sum);
+	for (int pass = 0; pass < 2; pass++) {
+		const float *src = pass ? tmp : in;
+		float *dst = pass ? out : tmp;
+		ptrdiff_t along = pass ? n : 1, across = pass ? 1 : n;
+
+		for (int l = 0; l < n; l++) {
+			for (int i = -r; i < n + r; i++) {
+				int c = i < 0 ? -i - 1 : i >= n ? 2 * n - i - 1 : i;
+
+				line[i + r] = src[l * across + c * along];
+			}
+			for (int i = 0; i < n; i++) {
+				float acc = 0.0f;
+
+				for (int t = 0; t <= 2 * r; t++)
+					acc += k[t] * line[i + t];
+				dst[l * across + i * along] = acc;
+			}
+		}
+	}
+}
+
+/* Central-difference gradients of an n x n image (one-sided at the edges). */
+static void gradients(const float *im, float *gx, float *gy, int n)
+{
+	for (int y = 0; y < n; y++)
+		for (int x = 0; x < n; x++) {
+			int x0 = x > 0 ? x - 1 : x, x1 = x < n - 1 ? x + 1 : x;
+			int y0 = y > 0 ? y - 1 : y, y1 = y < n - 1 ? y + 1 : y;
+
+			gx[y * n + x] = (im[y * n + x1] - im[y * n + x0]) / (float)(x1 - x0);
+			gy[y * n + x] = (im[y1 * n + x] - im[y0 * n + x]) / (float)(y1 - y0);
+		}
+}
+
+/* Bilinear sample of an n x n image at (x, y), 0 <= x, y <= n - 1. */
+static float sample(const float *im, int n, float x, float y)
+{
+	int x0 = (int)x, y0 = (int)y;
+	float fx, fy;
+
+	if (x0 >= n - 1)
+		x0 = n - 2;
+	if (y0 >= n - 1)
+		y0 = n - 2;
+	fx = x - (float)x0;
+	fy = y - (float)y0;
+	return (1.0f - fy) * ((1.0f - fx) * im[y0 * n + x0] + fx * im[y0 * n + x0 + 1]) +
+	       fy * ((1.0f - fx) * im[(y0 + 1) * n + x0] + fx * im[(y0 + 1) * n + x0 + 1]);
+}
+
+/* One level's images: A, its gradients, B; all n x n. */
+struct level {
+	const float *a, *gx, *gy, *b;
+	int n;
+};
+
+/*
+ * Solve the symmetric positive definite system m x = v (NP x NP, upper
+ * triangle filled) by Cholesky; inv, when not NULL, receives the diagonal
+ * of m's inverse. Returns -1 when m is not positive definite.
+ */
+static int solve(double m[NP][NP], const double v[NP], double x[NP], double inv_diag[NP])
+{
+	double l[NP][NP] = { { 0 } }, y[NP];
+
+	for (int i = 0; i < NP; i++)
+		for (int j = 0; j <= i; j++) {
+			double s = m[j][i];
+
+			for (int k = 0; k < j; k++)
+				s -= l[i][k] * l[j][k];
+			if (i == j) {
+				if (!(s > 1e-12 * (m[i][i] > 1.0 ? m[i][i] : 1.0)))
+					return -1;
+				l[i][i] = sqrt(s);
+			} else {
+				l[i][j] = s / l[j][j];
+			}
+		}
+	for (int i = 0; i < NP; i++) {
+		double s = v[i];
+
+		for (int k = 0; k < i; k++)
+			s -= l[i][k] * y[k];
+		y[i] = s / l[i][i];
+	}
+	for (int i = NP - 1; i >= 0; i--) {
+		double s = y[i];
+
+		for (int k = i + 1; k < NP; k++)
+			s -= l[k][i] * x[k];
+		x[i] = s / l[i][i];
+	}
+	/* diag(m^-1)_i = sum_k (L^-1)_{k,i}^2: solve L z = e_i. */
+	for (int i = 0; inv_diag && i < NP; i++) {
+		double z[NP] = { 0 }, s2 = 0.0;
+
+		for (int r = i; r < NP; r++) {
+			double s = r == i ? 1.0 : 0.0;
+
+			for (int k = i; k < r; k++)
+				s -= l[r][k] * z[k];
+			z[r] = s / l[r][r];
+			s2 += z[r] * z[r];
+		}
+		inv_diag[i] = s2;
+	}
+	return 0;
+}
+
+/* Running sums over the pixels of B that land inside A under q. */
+struct sums {
+	double m[NP][NP], v[NP];   /* normal matrix (upper triangle) and J^T r */
+	double sa, sb, saa, sbb, sab, srr;
+	long cnt;
+};
+
+/*
+ * Accumulate the sums for map q, gain g, offset h. With `normal` zero only
+ * the moments (sa.. sab, cnt) are gathered.
+ */
+static void accumulate(const struct level *lv, const double q[6], double g, double h,
+		       int normal, struct sums *s)
+{
+	int n = lv->n;
+	float lim = (float)(n - 1), fg = (float)g, fh = (float)h;
+
+	memset(s, 0, sizeof(*s));
+	for (int v = 0; v < n; v++) {
+		/* One row in float, added to the double sums at its end. */
+		float m[NP][NP] = { { 0 } }, vr[NP] = { 0 }, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+		float srr = 0;
+		long cnt = 0;
+
+		for (int u = 0; u < n; u++) {
+			float xa = (float)(q[0] * u + q[1] * v + q[2]), ya = (float)(q[3] * u + q[4] * v + q[5]);
+			float a, b, r, j[NP];
+
+			if (!(xa >= 0 && xa <= lim && ya >= 0 && ya <= lim))
+				continue;
+			a = sample(lv->a, n, xa, ya);
+			b = lv->b[v * n + u];
+			cnt++;
+			sa += a;
+			sb += b;
+			saa += a * a;
+			sbb += b * b;
+			sab += a * b;
+			if (!normal)
+				continue;
+			{
+				float ax = sample(lv->gx, n, xa, ya), ay = sample(lv->gy, n, xa, ya);
+
+				j[0] = ax * (float)u;
+				j[1] = ax * (float)v;
+				j[2] = ax;
+				j[3] = ay * (float)u;
+				j[4] = ay * (float)v;
+				j[5] = ay;
+				j[6] = -b;
+				j[7] = -1.0f;
+			}
+			r = a - fg * b - fh;
+			srr += r * r;
+			for (int i = 0; i < NP; i++) {
+				vr[i] += j[i] * r;
+				for (int k = i; k < NP; k++)
+					m[i][k] += j[i] * j[k];
+			}
+		}
+		s->cnt += cnt;
+		s->sa += sa;
+		s->sb += sb;
+		s->saa += saa;
+		s->sbb += sbb;
+		s->sab += sab;
+		s->srr += srr;
+		for (int i = 0; normal && i < NP; i++) {
+			s->v[i] += vr[i];
+			for (int k = i; k < NP; k++)
+				s->m[i][k] += m[i][k];
+		}
+	}
+}
+
+static double correlation(const struct sums *s)
+{
+	double c = (double)s->cnt;
+	double va = s->saa - s->sa * s->sa / c, vb = s->sbb - s->sb * s->sb / c;
+
+	if (s->cnt < 2 || va <= 1e-9 || vb <= 1e-9)
+		return 0.0;
+	return (s->sab - s->sa * s->sb / c) / sqrt(va * vb);
+}
+
+/*
+ * Gauss-Newton on one level from q (updated in place). Gain and offset start
+ * from the moments. Returns -1 when too few pixels overlap or the normal
+ * matrix is singular (no structure to align on).
+ */
+static int refine(const struct level *lv, double q[6], double *g, double *h, struct sums *s)
+{
+	long need = (long)(MIN_INSIDE * lv->n * lv->n);
+
+	accumulate(lv, q, 0.0, 0.0, 0, s);
+	if (s->cnt < need)
+		return -1;
+	{
+		double c = (double)s->cnt;
+		double va = s->saa / c - (s->sa / c) * (s->sa / c);
+		double vb = s->sbb / c - (s->sb / c) * (s->sb / c);
+
+		*g = vb > 1e-9 ? sqrt(va > 0 ? va : 0) / sqrt(vb) : 1.0;
+		*h = s->sa / c - *g * s->sb / c;
+	}
+	for (int it = 0; it < MAX_ITER; it++) {
+		double d[NP], step = 0.0;
+
+		accumulate(lv, q, *g, *h, 1, s);
+		if (s->cnt < need)
+			return -1;
+		for (int i = 0; i < NP; i++)
+			s->v[i] = -s->v[i];
+		if (solve(s->m, s->v, d, NULL))
+			return -1;
+		for (int i = 0; i < 6; i++) {
+			/* the step's largest move of a pixel: linear terms act over the side */
+			double move = fabs(d[i]) * (i % 3 == 2 ? 1.0 : lv->n);
+
+			q[i] += d[i];
+			if (move > step)
+				step = move;
+		}
+		*g += d[6];
+		*h += d[7];
+		if (step < STEP_DONE)
+			break;
+	}
+	return 0;
+}
+
+/* Blur a uint8 thumbnail into a float image at both levels. */
+static void prepare(const uint8_t *t, float *fine, float *coarse, float *tmp, float *tmp2)
+{
+	for (int i = 0; i < N1 * N1; i++)
+		tmp2[i] = (float)t[i];
+	blur(tmp2, fine, tmp, N1, 1.0f);
+	blur(tmp2, tmp2, tmp, N1, 2.0f);   /* in place is safe: the row pass reads in, writes tmp */
+	for (int y = 0; y < N0; y++)
+		for (int x = 0; x < N0; x++)
+			coarse[y * N0 + x] = tmp2[(2 * y) * N1 + 2 * x];
+}
+
+/* Fit b onto a at both levels (images prepared in w) into *res. */
+static void fit(const float *a1, const float *gx1, const float *gy1, const float *b1,
+		const float *a0, const float *gx0, const float *gy0, const float *b0,
+		struct dp_align_result *res)
+{
+	struct level lv0 = { a0, gx0, gy0, b0, N0 }, lv1 = { a1, gx1, gy1, b1, N1 };
+	double q[6] = { 1, 0, 0, 0, 1, 0 }, g, h, inv[NP], d[NP], lim = N1 - 0.5, ex = 0.0;
+	struct sums sums, *s = &sums;
+
+	memset(res, 0, sizeof(*res));
+	if (refine(&lv0, q, &g, &h, s))
+		return;
+	accumulate(&lv0, q, g, h, 0, s);
+	if (correlation(s) < COARSE_MIN_CORR)
+		return;
+	q[2] *= 2.0;   /* coarse pixel i is fine pixel 2i */
+	q[5] *= 2.0;
+	if (refine(&lv1, q, &g, &h, s))
+		return;
+	accumulate(&lv1, q, g, h, 1, s);
+	if ((double)s->cnt < MIN_INSIDE * N1 * N1 || solve(s->m, s->v, d, inv))
+		return;
+	res->ok = 1;
+	for (int i = 0; i < 6; i++)
+		res->p[i] = (float)q[i];
+	res->corr = (float)correlation(s);
+	res->skew = (float)(fabs(q[1]) + fabs(q[3]));
+	res->skew_error = (float)sqrt((inv[1] + inv[3]) * s->srr / (double)s->cnt);
+	res->inside = (float)((double)s->cnt / (N1 * N1));
+	for (int c = 0; c < 4; c++) {
+		double u = c & 1 ? lim : -0.5, v = c & 2 ? lim : -0.5;
+		double xa = q[0] * u + q[1] * v + q[2], ya = q[3] * u + q[4] * v + q[5];
+		double o[4] = { -0.5 - xa, xa - lim, -0.5 - ya, ya - lim };
+
+		for (int k = 0; k < 4; k++)
+			if (o[k] > ex)
+				ex = o[k];
+	}
+	res->excess = (float)(ex / N1);
+}
+
+void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],
+		     struct dp_align_work *w, struct dp_align_result res[2])
+{
+	prepare(a, w->a1, w->a0, w->tmp, w->tmp2);
+	prepare(b, w->b1, w->b0, w->tmp, w->tmp2);
+	gradients(w->a0, w->gxa0, w->gya0, N0);
+	gradients(w->a1, w->gxa1, w->gya1, N1);
+	gradients(w->b0, w->gxb0, w->gyb0, N0);
+	gradients(w->b1, w->gxb1, w->gyb1, N1);
+	fit(w->a1, w->gxa1, w->gya1, w->b1, w->a0, w->gxa0, w->gya0, w->b0, &res[0]);
+	fit(w->b1, w->gxb1, w->gyb1, w->a1, w->b0, w->gxb0, w->gyb0, w->a0, &res[1]);
+}
+
+/* One direction: b is a crop, rescale or retone of a. */
+static int copy_of(const struct dp_align_result *r)
+{
+	return r->ok && r->corr >= DP_ALIGN_MIN_CORR && r->skew <= DP_ALIGN_MAX_SKEW &&
+	       r->skew_error <= DP_ALIGN_MAX_SKEW_ERROR && r->excess <= DP_ALIGN_MAX_EXCESS;
+}
+
+int dp_align_is_copy(const struct dp_align_result res[2])
+{
+	return copy_of(&res[0]) || copy_of(&res[1]);
+}
