@@ -363,14 +363,24 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
 	fit(w->b1, w->gxb1, w->gyb1, w->a1, w->b0, w->gxb0, w->gyb0, w->a0, &res[1]);
 }
 
+/* One direction: the fit is close and pinned down by the picture's structure. */
+static int same_scene(const struct dp_align_result *r)
+{
+	return r->ok && r->corr >= DP_ALIGN_MIN_CORR && r->skew_error <= DP_ALIGN_SCENE_MAX_SKEW_ERROR;
+}
+
 /* One direction: b is a crop, rescale or retone of a. */
 static int copy_of(const struct dp_align_result *r)
 {
-	return r->ok && r->corr >= DP_ALIGN_MIN_CORR && r->skew <= DP_ALIGN_MAX_SKEW &&
-	       r->skew_error <= DP_ALIGN_MAX_SKEW_ERROR && r->excess <= DP_ALIGN_MAX_EXCESS;
+	return same_scene(r) && r->skew_error <= DP_ALIGN_MAX_SKEW_ERROR &&
+	       r->skew <= DP_ALIGN_MAX_SKEW && r->excess <= DP_ALIGN_MAX_EXCESS;
 }
 
-int dp_align_is_copy(const struct dp_align_result res[2])
+int dp_align_verdict(const struct dp_align_result res[2])
 {
-	return copy_of(&res[0]) || copy_of(&res[1]);
+	if (copy_of(&res[0]) || copy_of(&res[1]))
+		return DP_ALIGN_COPY;
+	if (same_scene(&res[0]) || same_scene(&res[1]))
+		return DP_ALIGN_SCENE;
+	return DP_ALIGN_NONE;
 }

@@ -145,17 +145,25 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
 		     struct dp_align_work *w, struct dp_align_result res[2]);
 
 /*
- * dp_align_is_copy - 1 when either direction of res (from dp_align_thumbs)
- * shows one thumbnail to be a crop, rescale or retone of the other without
- * rotation: fitted, corr >= DP_ALIGN_MIN_CORR, skew <= DP_ALIGN_MAX_SKEW
- * with skew_error <= DP_ALIGN_MAX_SKEW_ERROR (enough structure to tell),
- * excess <= DP_ALIGN_MAX_EXCESS (the fitted frame lies inside the other).
+ * dp_align_verdict - what res (from dp_align_thumbs) says of the two pictures:
+ *   DP_ALIGN_COPY   in one direction, one is a crop, rescale or retone of the
+ *                   other without rotation: fitted, corr >= DP_ALIGN_MIN_CORR,
+ *                   skew_error <= DP_ALIGN_MAX_SKEW_ERROR (enough structure to
+ *                   tell), skew <= DP_ALIGN_MAX_SKEW, excess <=
+ *                   DP_ALIGN_MAX_EXCESS (the fitted frame lies inside the other);
+ *   DP_ALIGN_SCENE  not that, but in one direction the fit is as close
+ *                   (corr) and about as well determined (skew_error <=
+ *                   DP_ALIGN_SCENE_MAX_SKEW_ERROR): the same scene seen from
+ *                   a camera turned, shifted or zoomed a little;
+ *   DP_ALIGN_NONE   otherwise.
  */
 #define DP_ALIGN_MIN_CORR 0.95f
 #define DP_ALIGN_MAX_SKEW 0.005f
 #define DP_ALIGN_MAX_SKEW_ERROR 0.002f
 #define DP_ALIGN_MAX_EXCESS 0.02f
-int dp_align_is_copy(const struct dp_align_result res[2]);
+#define DP_ALIGN_SCENE_MAX_SKEW_ERROR 0.003f
+enum dp_align_verdict { DP_ALIGN_NONE = 0, DP_ALIGN_SCENE = 1, DP_ALIGN_COPY = 2 };
+int dp_align_verdict(const struct dp_align_result res[2]);
 
 /* ------------------------------------------------------------------ */
 /* DCT (dct_scalar.c)                                                  */

@@ -51,6 +51,8 @@ const char dp_cli_usage_cluster[] =
 	"                           (default 3; -1: never match low-information files)\n"
 	"      --scene-gap S        largest capture-time gap inside a scene, seconds\n"
 	"                           (default 60)\n"
+	"      --scene-link-gap S   up to S seconds when the two shots' thumbnails\n"
+	"                           align (default 120; needs the alignment check)\n"
 	"      --rotations          also match rotated/mirrored copies (PDQ; the scan\n"
 	"                           must have stored the variants: --hashes ...,pdqdih)\n"
 	"      --align-distance A   PDQ: pairs within A that the hashes do not match are\n"
@@ -98,8 +100,18 @@ const char dp_cli_usage_export[] =
 
 enum {
 	O_LEVEL = 256, O_HASH, O_MAXD, O_SPLIT, O_QMIN, O_GAP, O_NAME, O_JSON, O_ROT, O_CSV,
-	O_JSONL, O_VERIFY, O_ALIGN,
+	O_JSONL, O_VERIFY, O_ALIGN, O_LINKGAP,
 };
+
+/* Seconds 0..1e9 from s; -1 when it is not that. */
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno || end == s || *end || !(*out >= 0) || *out > 1e9 ? -1 : 0;
+}
 
 static int parse_hash(const char *s, unsigned *kind)
 {
@@ -140,12 +152,14 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 		"(%zu rejected by verification)\n",
 		c->n, c->n_matched, dp_hash_kind_name(o->hash), c->n_low_info, c->n_low_info_matched,
 		c->verify_hash ? dp_hash_kind_name(c->verify_hash) : "no second hash",
-		c->n_exact_groups, c->n_exact_files, c->pairs.n - c->n_aligned, o->max_distance,
-		c->n_pairs_rejected);
+		c->n_exact_groups, c->n_exact_files, c->pairs.n - c->n_aligned - c->n_scene_links,
+		o->max_distance, c->n_pairs_rejected);
 	if (c->align_distance)
-		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d accepted as "
-			"copies on their thumbnails\n", c->n_aligned, c->n_aligned_checked,
-			c->align_distance);
+		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d are copies on their "
+			"thumbnails\n", c->n_aligned, c->n_aligned_checked, c->align_distance);
+	if (o->level == DP_LEVEL_SCENE && c->align_distance)
+		fprintf(stderr, "doppel: %zu scene links: thumbnails of two shots that align "
+			"(camera turned or moved)\n", c->n_scene_links);
 	fprintf(stderr, "doppel: %zu %s groups (%zu shot groups); %zu with more than one file "
 		"(%zu files, largest %zu) -> %s:/clusters/%s in %.2f s\n", c->ngroups,
 		dp_cluster_level_name(o->level), c->nshots, multi, in_multi, largest, file, name,
@@ -161,6 +175,7 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		{ "split-distance", required_argument, NULL, O_SPLIT },
 		{ "quality-min", required_argument, NULL, O_QMIN },
 		{ "scene-gap", required_argument, NULL, O_GAP },
+		{ "scene-link-gap", required_argument, NULL, O_LINKGAP },
 		{ "verify-distance", required_argument, NULL, O_VERIFY },
 		{ "rotations", no_argument, NULL, O_ROT },
 		{ "align-distance", required_argument, NULL, O_ALIGN },
@@ -177,7 +192,6 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 	const char *name = NULL;
 	int maxd = -1, split = -1, quiet = 0, ch, rc;
 	double t0 = now_s();
-	char *end;
 
 	dp_cluster_opts_default(&o);
 	dp_err_clear(&err);
@@ -217,10 +231,12 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 				return dp_cli_usage_error("cluster: --verify-distance wants -1..64, not '%s'", optarg);
 			break;
 		case O_GAP:
-			errno = 0;
-			o.scene_gap_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o.scene_gap_s >= 0) || o.scene_gap_s > 1e9)
+			if (parse_seconds(optarg, &o.scene_gap_s))
 				return dp_cli_usage_error("cluster: --scene-gap wants seconds, not '%s'", optarg);
+			break;
+		case O_LINKGAP:
+			if (parse_seconds(optarg, &o.scene_link_gap_s))
+				return dp_cli_usage_error("cluster: --scene-link-gap wants seconds, not '%s'", optarg);
 			break;
 		case O_NAME:
 			if (!dp_cluster_name_ok(optarg))
@@ -291,10 +307,12 @@ static void json_str(FILE *f, const char *s)
 }
 
 /* A CSV field: quoted when it holds a comma, quote, CR or LF; bytes kept. */
-/* How pair p was matched: "hash" (within the distance) or "aligned" (thumbnails). */
+/* How pair p was matched: "hash", "copy" or "scene" (enum dp_pair_match). */
 static const char *pair_match(const struct dp_clusters *c, size_t p)
 {
-	return c->pair_aligned && c->pair_aligned[p] ? "aligned" : "hash";
+	int m = c->pair_match ? c->pair_match[p] : DP_MATCH_HASH;
+
+	return m == DP_MATCH_COPY ? "copy" : m == DP_MATCH_SCENE ? "scene" : "hash";
 }
 
 static void csv_str(FILE *f, const char *s)

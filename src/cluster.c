@@ -22,6 +22,7 @@ void dp_cluster_opts_default(struct dp_cluster_opts *o)
 	o->quality_min = 50;
 	o->verify_distance = 3;
 	o->scene_gap_s = 60.0;
+	o->scene_link_gap_s = 120.0;
 	o->rotations = 0;
 	o->align_distance = -1;
 	o->threads = 0;
@@ -44,7 +45,7 @@ void dp_clusters_free(struct dp_clusters *c)
 	free(c->group_size);
 	free(c->group_keeper);
 	dp_pairs_free(&c->pairs);
-	free(c->pair_aligned);
+	free(c->pair_match);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -383,41 +384,90 @@ static int map_pairs(struct ctx *x, int align_distance)
 }
 
 /*
- * Merge the pairs the alignment check accepted into the near pairs (both
- * sorted, disjoint), marking them in c->pair_aligned.
+ * Merge pairs add (sorted; add_kind[k] the enum dp_pair_match of add->v[k])
+ * into the near pairs (sorted), keeping them sorted; a row pair already
+ * there keeps its entry.
  */
-static int merge_aligned(struct dp_clusters *c, const struct dp_pairs *acc)
+static int merge_matches(struct dp_clusters *c, const struct dp_pairs *add, const uint8_t *add_kind)
 {
 	struct dp_pairs all = { 0 };
-	uint8_t *how = malloc(c->pairs.n + acc->n + 1);
+	uint8_t *kind = malloc(c->pairs.n + add->n + 1);
 	size_t a = 0, b = 0;
 
-	if (!how)
+	if (!kind)
 		return DP_E_NOMEM;
-	while (a < c->pairs.n || b < acc->n) {
-		int take_b = a == c->pairs.n ||
-			     (b < acc->n && (acc->v[b].i < c->pairs.v[a].i ||
-					     (acc->v[b].i == c->pairs.v[a].i && acc->v[b].j < c->pairs.v[a].j)));
-		const struct dp_pair *q = take_b ? &acc->v[b++] : &c->pairs.v[a++];
+	while (a < c->pairs.n || b < add->n) {
+		const struct dp_pair *p = a < c->pairs.n ? &c->pairs.v[a] : NULL;
+		const struct dp_pair *q = b < add->n ? &add->v[b] : NULL;
+		int take_b = !p || (q && (q->i < p->i || (q->i == p->i && q->j < p->j)));
 
-		how[all.n] = (uint8_t)take_b;
-		if (dp_pairs_push(&all, q->i, q->j, q->d)) {
+		if (p && q && p->i == q->i && p->j == q->j) {
+			b++;   /* already a pair */
+			continue;
+		}
+		kind[all.n] = take_b ? add_kind[b] : c->pair_match ? c->pair_match[a] : DP_MATCH_HASH;
+		if (dp_pairs_push(&all, take_b ? q->i : p->i, take_b ? q->j : p->j,
+				  take_b ? q->d : p->d)) {
 			dp_pairs_free(&all);
-			free(how);
+			free(kind);
 			return DP_E_NOMEM;
 		}
+		if (take_b)
+			b++;
+		else
+			a++;
 	}
 	dp_pairs_free(&c->pairs);
+	free(c->pair_match);
 	c->pairs = all;
-	c->pair_aligned = how;
-	c->n_aligned = acc->n;
+	c->pair_match = kind;
 	return 0;
 }
 
-/* Pair k came from the alignment check (not a hash match). */
-static int aligned(const struct dp_clusters *c, size_t k)
+/* How pair k of c was matched. */
+static int match(const struct dp_clusters *c, size_t k)
 {
-	return c->pair_aligned && c->pair_aligned[k];
+	return c->pair_match ? c->pair_match[k] : DP_MATCH_HASH;
+}
+
+/*
+ * The alignment check of the candidates: copies join shot groups; at scene
+ * level, pairs showing the same scene are kept too.
+ */
+static int check_candidates(struct ctx *x, dp_align_check_fn align, struct dp_err *err)
+{
+	struct dp_pairs keep = { 0 };
+	uint8_t *verdict = malloc(x->cand.n ? x->cand.n : 1), *kind = NULL;
+	int rc = DP_E_NOMEM;
+
+	x->c->n_aligned_checked = x->cand.n;
+	if (!verdict)
+		goto out;
+	if ((rc = align(x->t->thumb, &x->cand, x->o->threads, verdict, err)) != 0)
+		goto out;
+	rc = DP_E_NOMEM;
+	kind = malloc(x->cand.n ? x->cand.n : 1);
+	if (!kind)
+		goto out;
+	for (size_t k = 0; k < x->cand.n; k++) {
+		int v = verdict[k];
+
+		if (v == DP_ALIGN_SCENE && x->o->level != DP_LEVEL_SCENE)
+			continue;
+		if (v == DP_ALIGN_NONE)
+			continue;
+		kind[keep.n] = v == DP_ALIGN_COPY ? DP_MATCH_COPY : DP_MATCH_SCENE;
+		if (dp_pairs_push(&keep, x->cand.v[k].i, x->cand.v[k].j, x->cand.v[k].d))
+			goto out;
+	}
+	rc = merge_matches(x->c, &keep, kind);
+out:
+	if (rc == DP_E_NOMEM && (!err || !err->code))
+		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory in the alignment check");
+	dp_pairs_free(&keep);
+	free(verdict);
+	free(kind);
+	return rc;
 }
 
 /* Near pairs as adjacency lists over rows. */
@@ -431,7 +481,7 @@ static int build_adjacency(struct ctx *x)
 	if (!x->adj_off || !x->adj)
 		return DP_E_NOMEM;
 	for (size_t k = 0; k < p->n; k++) {
-		if (aligned(x->c, k))
+		if (match(x->c, k) != DP_MATCH_HASH)
 			continue;
 		x->adj_off[p->v[k].i + 1]++;
 		x->adj_off[p->v[k].j + 1]++;
@@ -445,7 +495,7 @@ static int build_adjacency(struct ctx *x)
 			return DP_E_NOMEM;
 		memcpy(fill, x->adj_off, (n + 1) * sizeof(uint32_t));
 		for (size_t k = 0; k < p->n; k++) {
-			if (aligned(x->c, k))
+			if (match(x->c, k) != DP_MATCH_HASH)
 				continue;
 			x->adj[fill[p->v[k].i]++] = p->v[k].j;
 			x->adj[fill[p->v[k].j]++] = p->v[k].i;
@@ -545,7 +595,7 @@ static int shot_groups(struct ctx *x)
 	for (size_t i = 0; i < n; i++)
 		comp_parent[i] = (uint32_t)i;
 	for (size_t k = 0; k < x->c->pairs.n; k++)
-		if (!aligned(x->c, k))
+		if (match(x->c, k) == DP_MATCH_HASH)
 			uf_union(comp_parent, x->c->pairs.v[k].i, x->c->pairs.v[k].j);
 	/* Representatives grouped by component (stable: ascending rows inside). */
 	{
@@ -575,9 +625,9 @@ static int shot_groups(struct ctx *x)
 			m = e;
 		}
 	}
-	/* An aligned pair is one photograph by its pixels: merge the two groups. */
+	/* An aligned copy is one photograph by its pixels: merge the two groups. */
 	for (size_t k = 0; k < x->c->pairs.n; k++)
-		if (aligned(x->c, k))
+		if (match(x->c, k) == DP_MATCH_COPY)
 			uf_union(x->parent, x->c->pairs.v[k].i, x->c->pairs.v[k].j);
 	rc = 0;
 out:
@@ -652,15 +702,149 @@ static int cmp_meta(const void *a, const void *b, void *table)
 
 /* Scenes: shot groups of one camera whose capture times follow each other
  * within scene_gap_s. scene_parent starts as a copy of the shot roots. */
-static int scene_groups(struct ctx *x, uint32_t *scene_parent)
+/*
+ * Consecutive shot groups of one camera more than scene_gap but at most
+ * scene_link_gap seconds apart join when their thumbnails align (the same
+ * scene shot again after a pause); the links become DP_MATCH_SCENE pairs.
+ */
+static int bridge_gaps(struct ctx *x, const struct dp_pairs *bridges, uint32_t *scene_parent,
+		       dp_align_check_fn align, struct dp_err *err)
+{
+	struct dp_pairs keep = { 0 };
+	uint8_t *verdict = malloc(bridges->n ? bridges->n : 1), *kind = NULL;
+	int rc = DP_E_NOMEM;
+
+	if (!verdict || (kind = malloc(bridges->n ? bridges->n : 1)) == NULL)
+		goto out;
+	if ((rc = align(x->t->thumb, bridges, x->o->threads, verdict, err)) != 0)
+		goto out;
+	rc = DP_E_NOMEM;
+	for (size_t k = 0; k < bridges->n; k++) {
+		const struct dp_pair *q = &bridges->v[k];
+
+		if (verdict[k] == DP_ALIGN_NONE)
+			continue;
+		uf_union(scene_parent, q->i, q->j);
+		kind[keep.n] = DP_MATCH_SCENE;
+		if (dp_pairs_push(&keep, q->i, q->j, q->d))
+			goto out;
+	}
+	rc = merge_matches(x->c, &keep, kind);
+out:
+	if (rc == DP_E_NOMEM && (!err || !err->code))
+		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for the scene links");
+	dp_pairs_free(&keep);
+	free(verdict);
+	free(kind);
+	return rc;
+}
+
+/* Two metadata rows: same camera and at most `gap` seconds apart. */
+static int same_run(const struct dp_table *t, const struct shot_meta *a, const struct shot_meta *b,
+		    double gap)
+{
+	char ka[512], kb[512];
+	double d = a->time - b->time;
+
+	return !strcmp(camera_key(t, a->row, ka, sizeof(ka)), camera_key(t, b->row, kb, sizeof(kb))) &&
+	       d <= gap && -d <= gap;
+}
+
+/*
+ * Scene links (DP_MATCH_SCENE candidate pairs) after the capture-time runs.
+ * A global hash match plus aligned thumbnails is weaker evidence than the
+ * capture metadata, and one wrong link can chain two scenes, so:
+ *   - between two shot groups with metadata, a link stands only when they
+ *     are of one camera within scene_link_gap (it never overrides them);
+ *   - shot groups without metadata joined by links form components; each
+ *     component joins at most one group with metadata: through its best
+ *     link (least distance, then first pair).
+ * Links that do not stand are removed from the pairs. meta_of: shot root ->
+ * index in meta, or -1.
+ */
+static int apply_links(struct ctx *x, uint32_t *scene_parent, const struct shot_meta *meta,
+		       const int32_t *meta_of)
+{
+	struct dp_clusters *c = x->c;
+	size_t n = x->t->n, kept = 0;
+	uint32_t *free_parent = malloc((n ? n : 1) * sizeof(uint32_t));
+	int64_t *best = malloc((n ? n : 1) * sizeof(int64_t));   /* component root -> pair */
+	uint8_t *drop = calloc(c->pairs.n ? c->pairs.n : 1, 1);
+	int rc = DP_E_NOMEM;
+
+	if (!free_parent || !best || !drop)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		free_parent[i] = (uint32_t)i;
+		best[i] = -1;
+	}
+	/* Links between groups with metadata; components of the others. */
+	for (size_t k = 0; k < c->pairs.n; k++) {
+		uint32_t a, b;
+
+		if (match(c, k) != DP_MATCH_SCENE)
+			continue;
+		a = uf_find(x->parent, c->pairs.v[k].i);
+		b = uf_find(x->parent, c->pairs.v[k].j);
+		if (meta_of[a] >= 0 && meta_of[b] >= 0) {
+			if (same_run(x->t, &meta[meta_of[a]], &meta[meta_of[b]], x->o->scene_link_gap_s))
+				uf_union(scene_parent, a, b);
+			else
+				drop[k] = 1;
+		} else if (meta_of[a] < 0 && meta_of[b] < 0) {
+			uf_union(free_parent, a, b);
+			uf_union(scene_parent, a, b);
+		}
+	}
+	/* Each component's best link to a group with metadata. */
+	for (size_t k = 0; k < c->pairs.n; k++) {
+		uint32_t a, b, comp;
+
+		if (match(c, k) != DP_MATCH_SCENE || drop[k])
+			continue;
+		a = uf_find(x->parent, c->pairs.v[k].i);
+		b = uf_find(x->parent, c->pairs.v[k].j);
+		if ((meta_of[a] < 0) == (meta_of[b] < 0))
+			continue;
+		comp = uf_find(free_parent, meta_of[a] < 0 ? a : b);
+		if (best[comp] < 0 || c->pairs.v[k].d < c->pairs.v[best[comp]].d) {
+			if (best[comp] >= 0)
+				drop[best[comp]] = 1;
+			best[comp] = (int64_t)k;
+		} else {
+			drop[k] = 1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (best[i] >= 0)
+			uf_union(scene_parent, c->pairs.v[best[i]].i, c->pairs.v[best[i]].j);
+	for (size_t k = 0; k < c->pairs.n; k++) {
+		if (drop[k])
+			continue;
+		c->pairs.v[kept] = c->pairs.v[k];
+		c->pair_match[kept++] = c->pair_match[k];
+	}
+	c->pairs.n = kept;
+	rc = 0;
+out:
+	free(free_parent);
+	free(best);
+	free(drop);
+	return rc;
+}
+
+static int scene_groups(struct ctx *x, uint32_t *scene_parent, dp_align_check_fn align,
+			struct dp_err *err)
 {
 	const struct dp_table *t = x->t;
 	size_t n = t->n, m = 0;
 	struct shot_meta *meta = malloc((n ? n : 1) * sizeof(*meta));
 	uint8_t *seen = calloc(n ? n : 1, 1);
-	int rc = DP_E_NOMEM;
+	int32_t *meta_of = malloc((n ? n : 1) * sizeof(int32_t));
+	struct dp_pairs bridges = { 0 };
+	int rc = DP_E_NOMEM, link = x->c->align_distance > 0;
 
-	if (!meta || !seen)
+	if (!meta || !seen || !meta_of)
 		goto out;
 	/* Each shot group's metadata: its first row with a capture time. */
 	for (uint32_t i = 0; i < n; i++) {
@@ -676,17 +860,32 @@ static int scene_groups(struct ctx *x, uint32_t *scene_parent)
 		meta[m++] = (struct shot_meta){ root, i, tm };
 	}
 	qsort_r(meta, m, sizeof(*meta), cmp_meta, (void *)t);
+	for (size_t i = 0; i < n; i++)
+		meta_of[i] = -1;
+	for (size_t k = 0; k < m; k++)
+		meta_of[meta[k].root] = (int32_t)k;
 	for (size_t k = 1; k < m; k++) {
-		char ka[512], kb[512];
+		uint32_t a = meta[k - 1].row, b = meta[k].row;
 
-		if (!strcmp(camera_key(t, meta[k].row, ka, sizeof(ka)),
-			    camera_key(t, meta[k - 1].row, kb, sizeof(kb))) &&
-		    meta[k].time - meta[k - 1].time <= x->o->scene_gap_s)
+		if (same_run(t, &meta[k - 1], &meta[k], x->o->scene_gap_s))
 			uf_union(scene_parent, meta[k - 1].root, meta[k].root);
+		else if (link && same_run(t, &meta[k - 1], &meta[k], x->o->scene_link_gap_s) &&
+			 dp_pairs_push(&bridges, a < b ? a : b, a < b ? b : a, row_distance(x, a, b)))
+			goto out;
 	}
 	rc = 0;
+	if (bridges.n) {
+		dp_pairs_sort(&bridges);
+		rc = bridge_gaps(x, &bridges, scene_parent, align, err);
+	}
+	if (rc == 0 && link)
+		rc = apply_links(x, scene_parent, meta, meta_of);
 out:
+	if (rc == DP_E_NOMEM && (!err || !err->code))
+		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for %zu rows", n);
+	dp_pairs_free(&bridges);
 	free(meta);
+	free(meta_of);
 	free(seen);
 	return rc;
 }
@@ -799,7 +998,6 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	struct ctx x = { .t = t, .o = o, .c = c };
 	uint32_t *scene_parent = NULL;
 	struct dp_mih *ix = NULL;
-	struct dp_pairs accepted = { 0 };
 	size_t n = t->n;
 	int rc = DP_E_NOMEM, reach;
 
@@ -866,13 +1064,8 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		goto out;
 	if ((rc = map_pairs(&x, reach)) != 0)
 		goto fail;
-	c->n_aligned_checked = x.cand.n;
-	if (x.cand.n) {
-		if ((rc = align(t->thumb, &x.cand, o->threads, &accepted, err)) != 0)
-			goto out;
-		if ((rc = merge_aligned(c, &accepted)) != 0)
-			goto fail;
-	}
+	if (x.cand.n && (rc = check_candidates(&x, align, err)) != 0)
+		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (c->flags[i] & DP_CF_VERIFIED)
 			c->n_low_info_matched++;
@@ -885,8 +1078,9 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 			goto fail;
 		for (size_t i = 0; i < n; i++)
 			scene_parent[i] = uf_find(x.parent, (uint32_t)i);
-		if ((rc = scene_groups(&x, scene_parent)) != 0 ||
-		    (rc = assign_labels(&x, scene_parent, c->label, &c->ngroups)) != 0)
+		if ((rc = scene_groups(&x, scene_parent, align, err)) != 0)
+			goto out;
+		if ((rc = assign_labels(&x, scene_parent, c->label, &c->ngroups)) != 0)
 			goto fail;
 	} else {
 		memcpy(c->label, c->shot, n * sizeof(int64_t));
@@ -894,6 +1088,10 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	}
 	if ((rc = keepers(&x)) != 0)
 		goto fail;
+	for (size_t k = 0; k < c->pairs.n; k++) {
+		c->n_aligned += match(c, k) == DP_MATCH_COPY;
+		c->n_scene_links += match(c, k) == DP_MATCH_SCENE;
+	}
 	number_exact(c);
 	rc = 0;
 	goto out;
@@ -902,7 +1100,6 @@ fail:
 out:
 	dp_mih_free(ix);
 	dp_pairs_free(&x.cand);
-	dp_pairs_free(&accepted);
 	free(scene_parent);
 	free(x.parent);
 	free(x.ids);

@@ -32,8 +32,11 @@
  *   6. scenes (level scene): shot groups carry the capture metadata of any
  *      member (copies whose EXIF was stripped inherit it); per camera
  *      (serial, else make + model) groups are ordered by capture time and
- *      consecutive ones at most scene_gap seconds apart form one scene.
- *      Shot groups without capture metadata stay scenes of their own.
+ *      consecutive ones at most scene_gap seconds apart form one scene, or
+ *      at most scene_link_gap seconds apart when their thumbnails align
+ *      (DP_ALIGN_SCENE or better). Candidate pairs of step 4 whose
+ *      thumbnails show the same scene join their scenes too, with or
+ *      without capture metadata.
  * Labels are numbered by the smallest row of each group, so they do not
  * depend on the threads. Each group has a keeper: the largest resolution,
  * then the largest file, then the first path.
@@ -52,6 +55,13 @@
 
 enum dp_cluster_level { DP_LEVEL_SHOT = 0, DP_LEVEL_SCENE = 1 };
 
+/* How a pair was matched (dp_clusters.pair_match, /clusters/NAME/pairs_match). */
+enum dp_pair_match {
+	DP_MATCH_HASH = 0,      /* hash distance <= max_distance (verified when low-information) */
+	DP_MATCH_COPY = 1,      /* alignment check: one is a crop/rescale of the other */
+	DP_MATCH_SCENE = 2,     /* scene level: thumbnails align with a turn or shift */
+};
+
 /* Row flags (dp_clusters.flags). */
 enum dp_cluster_flag {
 	DP_CF_LOW_INFO = 1,     /* hash carries too little information: not matched */
@@ -68,6 +78,7 @@ struct dp_cluster_opts {
 	int quality_min;        /* PDQ quality below this: low information */
 	int verify_distance;    /* low-information pairs: second hash within this; -1: never match them */
 	double scene_gap_s;     /* scene level: largest capture-time gap inside a scene */
+	double scene_link_gap_s;   /* ... up to this when the thumbnails show the same scene */
 	int rotations;          /* PDQ: also match the 8 rotations/mirrors (needs "pdqdih") */
 	int align_distance;     /* PDQ: check pairs up to this on thumbnails; 0 off, -1 auto */
 	int threads;            /* 0: all cores */
@@ -89,9 +100,9 @@ struct dp_clusters {
 	int64_t *group_size;     /* per label */
 	int64_t *group_keeper;   /* per label: the keeper's row */
 	struct dp_pairs pairs;   /* near pairs between representatives, sorted */
-	uint8_t *pair_aligned;   /* per pair: 1 when kept by the alignment check; NULL: none */
+	uint8_t *pair_match;     /* per pair: enum dp_pair_match; NULL: all DP_MATCH_HASH */
 	int align_distance;      /* the alignment check's reach (0: not run) */
-	size_t n_aligned_checked, n_aligned;
+	size_t n_aligned_checked, n_aligned, n_scene_links;
 	unsigned verify_hash;    /* the second hash used (0: none in the file) */
 	size_t n_low_info, n_low_info_matched, n_exact_groups, n_exact_files, n_matched;
 	size_t n_merged_splits, n_pairs_rejected;
@@ -103,11 +114,11 @@ typedef int (*dp_pair_search_fn)(struct dp_mih *ix, int threads, struct dp_pairs
 				 struct dp_err *err);
 
 /* The alignment check the caller supplies (the pipeline runs it on its
- * threads): append to *accepted, sorted, every pair of cand (row pairs)
- * whose thumbnails dp_align_is_copy() accepts. */
+ * threads): verdict[k] = dp_align_verdict() of the thumbnails of row pair
+ * cand->v[k], for every k. */
 typedef int (*dp_align_check_fn)(const uint8_t (*thumbs)[DP_THUMB_BYTES],
-				 const struct dp_pairs *cand, int threads,
-				 struct dp_pairs *accepted, struct dp_err *err);
+				 const struct dp_pairs *cand, int threads, uint8_t *verdict,
+				 struct dp_err *err);
 
 /*
  * dp_cluster_run - cluster table t (borrowed) with options o into *c, finding

@@ -107,7 +107,7 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 		pi[k] = c->pairs.v[k].i;
 		pj[k] = c->pairs.v[k].j;
 		pd[k] = (uint16_t)c->pairs.v[k].d;
-		pa[k] = c->pair_aligned ? c->pair_aligned[k] : 0;
+		pa[k] = c->pair_match ? c->pair_match[k] : DP_MATCH_HASH;
 	}
 	dp_h5_iso_now(now, sizeof(now));
 	if (write_column(g, "label", H5T_STD_I64LE, H5T_NATIVE_INT64, c->n, c->label) ||
@@ -123,7 +123,7 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    write_column(g, "pairs_i", H5T_STD_U32LE, H5T_NATIVE_UINT32, c->pairs.n, pi) ||
 	    write_column(g, "pairs_j", H5T_STD_U32LE, H5T_NATIVE_UINT32, c->pairs.n, pj) ||
 	    write_column(g, "pairs_distance", H5T_STD_U16LE, H5T_NATIVE_UINT16, c->pairs.n, pd) ||
-	    write_column(g, "pairs_aligned", H5T_STD_U8LE, H5T_NATIVE_UINT8, c->pairs.n, pa) ||
+	    write_column(g, "pairs_match", H5T_STD_U8LE, H5T_NATIVE_UINT8, c->pairs.n, pa) ||
 	    dp_h5_set_attr_str(g, "level", dp_cluster_level_name(o->level), t_str) ||
 	    dp_h5_set_attr_str(g, "hash", dp_hash_kind_name(o->hash), t_str) ||
 	    dp_h5_set_attr_i64(g, "max_distance", o->max_distance) ||
@@ -138,6 +138,8 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    dp_h5_set_attr_i64(g, "align_distance", c->align_distance) ||
 	    dp_h5_set_attr_i64(g, "n_aligned_checked", (int64_t)c->n_aligned_checked) ||
 	    dp_h5_set_attr_i64(g, "n_aligned", (int64_t)c->n_aligned) ||
+	    dp_h5_set_attr_i64(g, "n_scene_links", (int64_t)c->n_scene_links) ||
+	    set_attr_f64(g, "scene_link_gap_s", o->scene_link_gap_s) ||
 	    dp_h5_set_attr_str(g, "method", method_text, t_str) ||
 	    dp_h5_set_attr_str(g, "created", now, t_str) ||
 	    dp_h5_set_attr_str(g, "tool_version", m->tool_version, t_str) ||
@@ -347,11 +349,13 @@ int dp_clusters_load(const char *path, const char *name, size_t nrows,
 			rc = 1;
 	}
 	/* Optional: clusterings written before the alignment check lack it. */
-	if (!rc && H5Lexists(g, "pairs_aligned", H5P_DEFAULT) > 0) {
+	if (!rc && H5Lexists(g, "pairs_match", H5P_DEFAULT) > 0) {
 		size_t n_a = 0;
 
-		r->c.pair_aligned = read_column(g, "pairs_aligned", H5T_NATIVE_UINT8, 1, &n_a);
-		rc |= !r->c.pair_aligned || n_a != n_i;
+		r->c.pair_match = read_column(g, "pairs_match", H5T_NATIVE_UINT8, 1, &n_a);
+		rc |= !r->c.pair_match || n_a != n_i;
+		for (size_t k = 0; !rc && k < n_a; k++)
+			rc |= r->c.pair_match[k] > DP_MATCH_SCENE;
 	}
 	for (size_t i = 0; !rc && i < nrows; i++)
 		if (r->c.label[i] >= (int64_t)ng || r->c.label[i] < -1)

@@ -22,6 +22,8 @@ int dp_mpi_rank(void);
 int dp_mpi_size(void);
 /* dp_mpi_max - the largest v over all ranks; every rank must call it. */
 int dp_mpi_max(int v);
+/* dp_mpi_max_bytes - v[k] = the largest v[k] over all ranks, k < n; collective. */
+void dp_mpi_max_bytes(uint8_t *v, size_t n);
 /* dp_mpi_bcast - rank 0's v, on every rank. */
 int dp_mpi_bcast(int v);
 /* dp_mpi_allgather_pairs - replace *p by the concatenation, in rank order,

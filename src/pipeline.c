@@ -280,51 +280,36 @@ int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out, stru
 
 
 int dp_pipeline_align(const uint8_t (*thumbs)[DP_THUMB_BYTES], const struct dp_pairs *cand,
-		      int threads, struct dp_pairs *accepted, struct dp_err *err)
+		      int threads, uint8_t *verdict, struct dp_err *err)
 {
 	int nt = threads > 0 ? threads : omp_get_max_threads();
 	int rank = dp_mpi_rank(), nranks = dp_mpi_size();
-	struct dp_pairs *part = calloc((size_t)nt, sizeof(*part)), mine = { 0 };
 	atomic_int failed = 0;
 	atomic_size_t next = 0;
 
-	if (!part)
-		return dp_err_set(err, DP_E_NOMEM, "cluster: out of memory");
+	memset(verdict, 0, cand->n);
 	#pragma omp parallel num_threads(nt)
 	{
-		struct dp_pairs *out = &part[omp_get_thread_num()];
 		struct dp_align_work *w = malloc(sizeof(*w));
 		size_t k;
 
 		if (!w)
 			atomic_store(&failed, 1);
-		while (w && !atomic_load(&failed) &&
-		       (k = atomic_fetch_add(&next, 1)) < cand->n) {
-			const struct dp_pair *q = &cand->v[k];
+		while (w && !atomic_load(&failed) && (k = atomic_fetch_add(&next, 1)) < cand->n) {
 			struct dp_align_result res[2];
 
 			if (k % (size_t)nranks != (size_t)rank)
 				continue;
-			dp_align_thumbs(thumbs[q->i], thumbs[q->j], w, res);
-			if (dp_align_is_copy(res) && dp_pairs_push(out, q->i, q->j, q->d))
-				atomic_store(&failed, 1);
+			dp_align_thumbs(thumbs[cand->v[k].i], thumbs[cand->v[k].j], w, res);
+			verdict[k] = (uint8_t)dp_align_verdict(res);
 		}
 		free(w);
 	}
-	for (int t = 0; t < nt; t++) {
-		if (!atomic_load(&failed) && dp_pairs_append(&mine, &part[t]))
-			atomic_store(&failed, 1);
-		dp_pairs_free(&part[t]);
-	}
-	free(part);
-	if (dp_mpi_max(atomic_load(&failed)) || dp_mpi_allgather_pairs(&mine, err) ||
-	    dp_pairs_append(accepted, &mine)) {
-		dp_pairs_free(&mine);
-		return err->code ? err->code :
-		       dp_err_set(err, DP_E_NOMEM, "cluster: out of memory in the alignment check");
-	}
-	dp_pairs_free(&mine);
-	dp_pairs_sort(accepted);
+	/* Every rank, failed or not (the calls are collective), learns whether
+	 * any failed and gets every rank's verdicts. */
+	if (dp_mpi_max(atomic_load(&failed)))
+		return dp_err_set(err, DP_E_NOMEM, "cluster: out of memory in the alignment check");
+	dp_mpi_max_bytes(verdict, cand->n);
 	return 0;
 }
 

@@ -60,13 +60,13 @@ int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out,
 
 /*
  * dp_pipeline_align - the alignment check of cluster.c (dp_align_check_fn):
- * dp_align_thumbs() on the thumbnails of every candidate row pair, on
- * `threads` threads (0: all cores) and, under MPI, shared between the ranks;
- * the accepted pairs are appended to *accepted, sorted (every rank gets all
- * of them). Returns 0 or DP_E_NOMEM.
+ * verdict[k] = dp_align_verdict() of the thumbnails of candidate row pair k,
+ * computed on `threads` threads (0: all cores) and, under MPI, shared
+ * between the ranks (every rank gets every verdict). Returns 0 or
+ * DP_E_NOMEM.
  */
 int dp_pipeline_align(const uint8_t (*thumbs)[DP_THUMB_BYTES], const struct dp_pairs *cand,
-		      int threads, struct dp_pairs *accepted, struct dp_err *err) DP_WUR;
+		      int threads, uint8_t *verdict, struct dp_err *err) DP_WUR;
 
 /*
  * dp_pipeline_thumbs - dp_thumb_make() every job of jobs[0..n) on `threads`

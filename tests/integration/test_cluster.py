@@ -108,7 +108,7 @@ def rowdist(i, j):
 def hash_pairs(c):
     """The pairs a clustering matched on hashes (not through the alignment check)."""
     return {(i, j, d) for i, j, d, a in zip(c["pairs_i"].tolist(), c["pairs_j"].tolist(),
-                                          c["pairs_distance"].tolist(), c["pairs_aligned"].tolist()) if not a}
+                                          c["pairs_distance"].tolist(), c["pairs_match"].tolist()) if not a}
 
 
 want = {(i, j, rowdist(i, j)) for a, i in enumerate(reps) for j in reps[a + 1:] if rowdist(i, j) <= 31}
@@ -120,7 +120,7 @@ ok(got == sorted(got), "pairs are sorted by (i, j)")
 # The alignment check: pairs beyond 31 (or failing the low-information rule)
 # within 90, kept because one thumbnail is a crop/rescale of the other.
 aligned = [(i, j, d) for i, j, d, a in zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(),
-                                           cl["pairs_distance"].tolist(), cl["pairs_aligned"].tolist()) if a]
+                                           cl["pairs_distance"].tolist(), cl["pairs_match"].tolist()) if a == 1]
 ok(attrs["align_distance"] == 90 and attrs["n_aligned"] == len(aligned) > 0
    and all(d <= 90 and (i, j, d) not in want and i in reps and j in reps for i, j, d in aligned),
    "aligned pairs: within 90, not hash pairs, between representatives (%d)" % len(aligned), aligned)
@@ -187,14 +187,14 @@ ok(all(label[c] != label[o] and rowdist(c, o) > 90 for c, o in crops),
 r = doppel("cluster", h5, "--align-distance", "120", "--name", "wide", "-q")
 wide, wattrs = read(h5, "wide")
 wl = wide["label"]
-wmixed = [(i, j) for i, j, a in zip(wide["pairs_i"], wide["pairs_j"], wide["pairs_aligned"])
+wmixed = [(i, j) for i, j, a in zip(wide["pairs_i"], wide["pairs_j"], wide["pairs_match"])
           if a and man(i) and man(j) and man(i)["shot"] != man(j)["shot"]]
 ok(r.returncode == 0 and wattrs["align_distance"] == 120 and all(wl[c] == wl[o] for c, o in crops),
    "--align-distance 120: the 7-8% crops join their photos", r.stderr)
 ok(not wmixed and wl[p0] != wl[p6], "no aligned pair joins two shots; photo_6 stays apart", wmixed)
 r = doppel("cluster", h5, "--align-distance", "0", "--name", "hashonly", "-q")
 ho, hoattrs = read(h5, "hashonly")
-ok(r.returncode == 0 and not ho["pairs_aligned"].any() and hash_pairs(ho) == want
+ok(r.returncode == 0 and not ho["pairs_match"].any() and hash_pairs(ho) == want
    and hoattrs["n_aligned_checked"] == 0, "--align-distance 0: hash pairs only, no check run")
 nothumb = os.path.join(work, "nothumb.h5")
 r = doppel("scan", corpus, "-o", nothumb, "-q", "--hashes", "pdq,dhash")
@@ -246,6 +246,25 @@ ok(all(len(v) == 1 for v in nest.values()), "every shot group lies inside one sc
 ok(np.array_equal(sc["shot"], label), "the scene clustering's shot labels are the shot clustering's")
 cl2, _ = read(h5, "shot")
 ok(all(np.array_equal(cl2[k], cl[k]) for k in cl), "adding /clusters/scene kept /clusters/shot")
+sm = sc["pairs_match"]
+ok(set(sm.tolist()) <= {0, 1, 2} and all(man(i)["scene"] == man(j)["scene"] for i, j, m in
+                                         zip(sc["pairs_i"], sc["pairs_j"], sm) if m == 2 and man(i) and man(j)),
+   "scene pairs_match is 0, 1 or 2; scene links (2) join rows of one manifest scene")
+# photo_0 and photo_6 are 2 s apart: with --scene-gap 1 only their thumbnails can join them
+# (--scene-link-gap 10), and without the alignment check nothing does.
+r = doppel("cluster", h5, "--level", "scene", "--scene-gap", "1", "--scene-link-gap", "10", "--name", "s1", "-q")
+s1, s1attrs = read(h5, "s1")
+links = [(i, j) for i, j, m in zip(s1["pairs_i"], s1["pairs_j"], s1["pairs_match"]) if m == 2]
+ok(r.returncode == 0 and s1["label"][p0] == s1["label"][p6] and s1attrs["scene_link_gap_s"] == 10
+   and s1attrs["n_scene_links"] == len(links) >= 1,
+   "--scene-gap 1 --scene-link-gap 10: photo_0 and photo_6 joined by their thumbnails", links)
+r = doppel("cluster", h5, "--level", "scene", "--scene-gap", "1", "--scene-link-gap", "10", "--align-distance", "0",
+           "--name", "s1", "-q")
+s1, _ = read(h5, "s1")
+ok(r.returncode == 0 and s1["label"][p0] != s1["label"][p6] and not (s1["pairs_match"] == 2).any(),
+   "... and apart without the alignment check")
+with h5py.File(h5, "a") as f:
+    del f["clusters/s1"]
 r = doppel("cluster", h5, "--name", "one", "-j", "1", "-q")
 r2 = doppel("cluster", h5, "--name", "two", "-j", "2", "-q")
 a, _ = read(h5, "one")
@@ -350,6 +369,8 @@ with open(os.path.join(out, "pairs.csv"), newline="", encoding="utf-8", errors="
     prows = [x for x in csv.DictReader(f) if x["clustering"] == "shot"]
 ok(sorted((int(x["i"]), int(x["j"]), int(x["distance"])) for x in prows) == sorted(got),
    "pairs.csv holds the shot pairs")
+ok([x["match"] for x in prows] == [("hash", "copy", "scene")[m] for m in cl["pairs_match"]],
+   "pairs.csv: match says hash or copy as pairs_match does")
 with open(os.path.join(out, "groups.csv"), newline="", encoding="utf-8", errors="surrogateescape") as f:
     grows = [x for x in csv.DictReader(f) if x["clustering"] == "shot"]
 ok(len(grows) == len(sizes) and all(int(x["size"]) == sizes[k] and int(x["keeper_row"]) == keeper[k]

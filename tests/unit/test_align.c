@@ -1,4 +1,4 @@
-/* tests/unit/test_align.c - dp_align_thumbs: crops and rescales are found, turned views and other pictures are not.
+/* tests/unit/test_align.c - dp_align_thumbs and dp_align_verdict: crops are copies, turned or shifted views the same scene, other pictures neither.
  *
  * A "scene" is a 768 x 768 random texture (a sum of soft blobs of random
  * size, contrast and place). Views of it are rendered at full resolution
@@ -89,10 +89,11 @@ static void view(const float *sc, double x0, double y0, double x1, double y1, do
 
 static struct dp_align_work work;
 
-static int accepted(const uint8_t *a, const uint8_t *b, struct dp_align_result res[2])
+/* The verdict on a and b; res filled. */
+static int verdict(const uint8_t *a, const uint8_t *b, struct dp_align_result res[2])
 {
 	dp_align_thumbs(a, b, &work, res);
-	return dp_align_is_copy(res);
+	return dp_align_verdict(res);
 }
 
 int main(int argc, char **argv)
@@ -112,8 +113,8 @@ int main(int argc, char **argv)
 	sc2 = scene();
 	view(sc, B0, B0, B1, B1, 0, 1, 0, base);
 
-	acc = accepted(base, base, res);
-	tap_ok(acc && res[0].corr > 0.999f && res[0].skew < 1e-3f,
+	acc = verdict(base, base, res);
+	tap_ok(acc == DP_ALIGN_COPY && res[0].corr > 0.999f && res[0].skew < 1e-3f,
 	       "a thumbnail matches itself (corr %.4f, skew %.5f)", res[0].corr, res[0].skew);
 
 	for (int k = 0; k < 8; k++) {
@@ -127,8 +128,8 @@ int main(int argc, char **argv)
 		/* Crop pixel u (centre u + 0.5 of 64) is base pixel p0 u + p2. */
 		expect0 = 1 - f[0] - f[2];
 		expect2 = 64 * f[0] + 0.5 * expect0 - 0.5;
-		acc = accepted(base, crop, res);
-		tap_ok(acc,
+		acc = verdict(base, crop, res);
+		tap_ok(acc == DP_ALIGN_COPY,
 		       "crop %.3f %.3f %.3f %.3f%s accepted (corr %.4f skew %.5f+-%.5f excess %.3f)",
 		       f[0], f[1], f[2], f[3], k & 1 ? " with a tone change" : "", res[0].corr,
 		       res[0].skew, res[0].skew_error, res[0].excess);
@@ -136,8 +137,8 @@ int main(int argc, char **argv)
 		       fabsf(res[0].p[2] - (float)expect2) < 0.6f,
 		       "crop %d: fitted x scale %.4f shift %.2f (want %.4f, %.2f)", k, res[0].p[0],
 		       res[0].p[2], expect0, expect2);
-		acc = accepted(crop, base, again);
-		tap_ok(acc && again[1].ok && again[1].corr == res[0].corr,
+		acc = verdict(crop, base, again);
+		tap_ok(acc == DP_ALIGN_COPY && again[1].ok && again[1].corr == res[0].corr,
 		       "crop %d: the same found in the other order", k);
 	}
 	{
@@ -145,8 +146,8 @@ int main(int argc, char **argv)
 
 		view(sc, B0 + 0.05 * W, B0 + 0.02 * W, B1 - 0.01 * W, B1 - 0.06 * W, 0, 1, 0, c1);
 		view(sc, B0 + 0.07 * W, B0 + 0.05 * W, B1 - 0.04 * W, B1 - 0.08 * W, 0, 1, 0, c2);
-		acc = accepted(c1, c2, res);
-		tap_ok(acc, "a crop of a crop is accepted (excess %.3f %.3f)",
+		acc = verdict(c1, c2, res);
+		tap_ok(acc == DP_ALIGN_COPY, "a crop of a crop is accepted (excess %.3f %.3f)",
 		       res[0].excess, res[1].excess);
 	}
 	for (int k = 0; k < 6; k++) {
@@ -154,9 +155,9 @@ int main(int argc, char **argv)
 		uint8_t turned[DP_ALIGN_BYTES];
 
 		view(sc, B0 + f * W, B0 + f * W, B1 - f * W, B1 - f * W, deg, 1, 0, turned);
-		acc = accepted(base, turned, res);
-		tap_ok(!acc,
-		       "a view turned %.2f degrees is another shot (corr %.4f, skew %.4f / %.4f)", deg,
+		acc = verdict(base, turned, res);
+		tap_ok(acc == DP_ALIGN_SCENE,
+		       "a view turned %.2f degrees is another shot of the scene (corr %.4f, skew %.4f / %.4f)", deg,
 		       res[0].corr, res[0].skew, res[1].skew);
 		tap_ok(res[0].ok && res[0].skew > 0.025f * (float)fabs(deg),
 		       "turned %.2f degrees: skew %.4f shows the turn", deg, res[0].skew);
@@ -166,23 +167,23 @@ int main(int argc, char **argv)
 		uint8_t shifted[DP_ALIGN_BYTES];
 
 		view(sc, B0 + dx, B0 + dy, B1 + dx, B1 + dy, 0, 1, 0, shifted);
-		acc = accepted(base, shifted, res);
-		tap_ok(!acc && res[0].ok && res[0].excess > 0.03f,
-		       "a view shifted by %.0f, %.0f reaches outside the frame (excess %.3f %.3f)", dx,
+		acc = verdict(base, shifted, res);
+		tap_ok(acc == DP_ALIGN_SCENE && res[0].ok && res[0].excess > 0.03f,
+		       "a view shifted by %.0f, %.0f reaches outside the frame: same scene, not a copy (excess %.3f %.3f)", dx,
 		       dy, res[0].excess, res[1].excess);
 	}
 	view(sc2, B0, B0, B1, B1, 0, 1, 0, other);
-	acc = accepted(base, other, res);
-	tap_ok(!acc, "another scene is rejected (ok %d corr %.3f)", res[0].ok,
+	acc = verdict(base, other, res);
+	tap_ok(acc == DP_ALIGN_NONE, "another scene is rejected (ok %d corr %.3f)", res[0].ok,
 	       res[0].corr);
 	memset(flat, 90, sizeof(flat));
-	acc = accepted(flat, flat, res);
-	tap_ok(!acc && !res[0].ok && !res[1].ok,
+	acc = verdict(flat, flat, res);
+	tap_ok(acc == DP_ALIGN_NONE && !res[0].ok && !res[1].ok,
 	       "two flat thumbnails have nothing to align on");
 	for (int i = 0; i < DP_ALIGN_BYTES; i++)
 		flat[i] = (uint8_t)(60 + (i % 64) * 2);   /* a ramp: only one direction pinned */
-	acc = accepted(flat, flat, res);
-	tap_ok(!acc, "a plain ramp is not accepted (skew error %.4f)",
+	acc = verdict(flat, flat, res);
+	tap_ok(acc == DP_ALIGN_NONE, "a plain ramp is not accepted (skew error %.4f)",
 	       res[0].skew_error);
 	free(sc);
 	free(sc2);
