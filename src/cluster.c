@@ -431,33 +431,30 @@ static int match(const struct dp_clusters *c, size_t k)
 }
 
 /*
- * The alignment check of the candidates: copies join shot groups; at scene
- * level, pairs showing the same scene are kept too.
+ * The alignment check of row pairs, merged into the near pairs: those it
+ * finds copies as copy_kind, those it finds the same scene as scene_kind
+ * (enum dp_pair_match; -1: not kept).
  */
-static int check_candidates(struct ctx *x, dp_align_check_fn align, struct dp_err *err)
+static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kind, int scene_kind,
+		       dp_align_check_fn align, struct dp_err *err)
 {
 	struct dp_pairs keep = { 0 };
-	uint8_t *verdict = malloc(x->cand.n ? x->cand.n : 1), *kind = NULL;
+	uint8_t *verdict = malloc(pairs->n ? pairs->n : 1), *kind = malloc(pairs->n ? pairs->n : 1);
 	int rc = DP_E_NOMEM;
 
-	x->c->n_aligned_checked = x->cand.n;
-	if (!verdict)
+	if (!verdict || !kind)
 		goto out;
-	if ((rc = align(x->t->thumb, &x->cand, x->o->threads, verdict, err)) != 0)
+	if ((rc = align(x->t->thumb, pairs, x->o->threads, verdict, err)) != 0)
 		goto out;
 	rc = DP_E_NOMEM;
-	kind = malloc(x->cand.n ? x->cand.n : 1);
-	if (!kind)
-		goto out;
-	for (size_t k = 0; k < x->cand.n; k++) {
-		int v = verdict[k];
+	for (size_t k = 0; k < pairs->n; k++) {
+		int as = verdict[k] == DP_ALIGN_COPY ? copy_kind :
+			 verdict[k] == DP_ALIGN_SCENE ? scene_kind : -1;
 
-		if (v == DP_ALIGN_SCENE && x->o->level != DP_LEVEL_SCENE)
+		if (as < 0)
 			continue;
-		if (v == DP_ALIGN_NONE)
-			continue;
-		kind[keep.n] = v == DP_ALIGN_COPY ? DP_MATCH_COPY : DP_MATCH_SCENE;
-		if (dp_pairs_push(&keep, x->cand.v[k].i, x->cand.v[k].j, x->cand.v[k].d))
+		kind[keep.n] = (uint8_t)as;
+		if (dp_pairs_push(&keep, pairs->v[k].i, pairs->v[k].j, pairs->v[k].d))
 			goto out;
 	}
 	rc = merge_matches(x->c, &keep, kind);
@@ -702,43 +699,6 @@ static int cmp_meta(const void *a, const void *b, void *table)
 
 /* Scenes: shot groups of one camera whose capture times follow each other
  * within scene_gap_s. scene_parent starts as a copy of the shot roots. */
-/*
- * Consecutive shot groups of one camera more than scene_gap but at most
- * scene_link_gap seconds apart join when their thumbnails align (the same
- * scene shot again after a pause); the links become DP_MATCH_SCENE pairs.
- */
-static int bridge_gaps(struct ctx *x, const struct dp_pairs *bridges, uint32_t *scene_parent,
-		       dp_align_check_fn align, struct dp_err *err)
-{
-	struct dp_pairs keep = { 0 };
-	uint8_t *verdict = malloc(bridges->n ? bridges->n : 1), *kind = NULL;
-	int rc = DP_E_NOMEM;
-
-	if (!verdict || (kind = malloc(bridges->n ? bridges->n : 1)) == NULL)
-		goto out;
-	if ((rc = align(x->t->thumb, bridges, x->o->threads, verdict, err)) != 0)
-		goto out;
-	rc = DP_E_NOMEM;
-	for (size_t k = 0; k < bridges->n; k++) {
-		const struct dp_pair *q = &bridges->v[k];
-
-		if (verdict[k] == DP_ALIGN_NONE)
-			continue;
-		uf_union(scene_parent, q->i, q->j);
-		kind[keep.n] = DP_MATCH_SCENE;
-		if (dp_pairs_push(&keep, q->i, q->j, q->d))
-			goto out;
-	}
-	rc = merge_matches(x->c, &keep, kind);
-out:
-	if (rc == DP_E_NOMEM && (!err || !err->code))
-		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for the scene links");
-	dp_pairs_free(&keep);
-	free(verdict);
-	free(kind);
-	return rc;
-}
-
 /* Two metadata rows: same camera and at most `gap` seconds apart. */
 static int same_run(const struct dp_table *t, const struct shot_meta *a, const struct shot_meta *b,
 		    double gap)
@@ -873,10 +833,13 @@ static int scene_groups(struct ctx *x, uint32_t *scene_parent, dp_align_check_fn
 			 dp_pairs_push(&bridges, a < b ? a : b, a < b ? b : a, row_distance(x, a, b)))
 			goto out;
 	}
+	/* Pairs more than scene_gap apart become scene links when their
+	 * thumbnails align; apply_links() then joins them (one camera, within
+	 * scene_link_gap). */
 	rc = 0;
 	if (bridges.n) {
 		dp_pairs_sort(&bridges);
-		rc = bridge_gaps(x, &bridges, scene_parent, align, err);
+		rc = check_pairs(x, &bridges, DP_MATCH_SCENE, DP_MATCH_SCENE, align, err);
 	}
 	if (rc == 0 && link)
 		rc = apply_links(x, scene_parent, meta, meta_of);
@@ -1064,7 +1027,10 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		goto out;
 	if ((rc = map_pairs(&x, reach)) != 0)
 		goto fail;
-	if (x.cand.n && (rc = check_candidates(&x, align, err)) != 0)
+	/* Copies join shot groups; pairs of one scene are kept at scene level. */
+	c->n_aligned_checked = x.cand.n;
+	if (x.cand.n && (rc = check_pairs(&x, &x.cand, DP_MATCH_COPY,
+					  o->level == DP_LEVEL_SCENE ? DP_MATCH_SCENE : -1, align, err)) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (c->flags[i] & DP_CF_VERIFIED)
