@@ -90,8 +90,13 @@ static void gradients(const float *im, float *gx, float *gy, int n)
 		}
 }
 
-/* Bilinear sample of an n x n image at (x, y), 0 <= x, y <= n - 1. */
-static float sample(const float *im, int n, float x, float y)
+/* Bilinear weights of the point (x, y), 0 <= x, y <= n - 1, in an n x n image. */
+struct tap {
+	int at;                 /* index of the top-left neighbour */
+	float w00, w01, w10, w11;
+};
+
+static struct tap tap_at(int n, float x, float y)
 {
 	int x0 = (int)x, y0 = (int)y;
 	float fx, fy;
@@ -102,8 +107,13 @@ static float sample(const float *im, int n, float x, float y)
 		y0 = n - 2;
 	fx = x - (float)x0;
 	fy = y - (float)y0;
-	return (1.0f - fy) * ((1.0f - fx) * im[y0 * n + x0] + fx * im[y0 * n + x0 + 1]) +
-	       fy * ((1.0f - fx) * im[(y0 + 1) * n + x0] + fx * im[(y0 + 1) * n + x0 + 1]);
+	return (struct tap){ y0 * n + x0, (1.0f - fy) * (1.0f - fx), (1.0f - fy) * fx,
+			     fy * (1.0f - fx), fy * fx };
+}
+
+static float sample(const float *im, int n, struct tap t)
+{
+	return t.w00 * im[t.at] + t.w01 * im[t.at + 1] + t.w10 * im[t.at + n] + t.w11 * im[t.at + n + 1];
 }
 
 /* One level's images: A, its gradients, B; all n x n. */
@@ -177,6 +187,44 @@ struct sums {
  * Accumulate the sums for map q, gain g, offset h. With `normal` zero only
  * the moments (sa.. sab, cnt) are gathered.
  */
+/*
+ * One row's sums, from which the row's share of the normal matrix and of
+ * J^T r follows: J = (gx u, gx v, gx, gy u, gy v, gy, -b, -1) and v is fixed
+ * along a row, so sums of gx^2, gx gy, gy^2 times 1, u, u^2 (and of gx b,
+ * gy b, gx, gy, gx r, gy r times 1, u) are enough.
+ */
+struct rowsums {
+	float xx[3], xy[3], yy[3];    /* times 1, u, u^2 */
+	float xb[2], yb[2], x[2], y[2], xr[2], yr[2];   /* times 1, u */
+	float br, r;
+};
+
+/* Add one row's sums to the normal matrix and J^T r of s (v: the row). */
+static void add_row(struct sums *s, const struct rowsums *w, double v)
+{
+	double (*m)[NP] = s->m, *jr = s->v;
+
+	m[0][0] += w->xx[2]; m[0][1] += w->xx[1] * v; m[0][2] += w->xx[1];
+	m[1][1] += w->xx[0] * v * v; m[1][2] += w->xx[0] * v; m[2][2] += w->xx[0];
+	m[0][3] += w->xy[2]; m[0][4] += w->xy[1] * v; m[0][5] += w->xy[1];
+	m[1][3] += w->xy[1] * v; m[1][4] += w->xy[0] * v * v; m[1][5] += w->xy[0] * v;
+	m[2][3] += w->xy[1]; m[2][4] += w->xy[0] * v; m[2][5] += w->xy[0];
+	m[3][3] += w->yy[2]; m[3][4] += w->yy[1] * v; m[3][5] += w->yy[1];
+	m[4][4] += w->yy[0] * v * v; m[4][5] += w->yy[0] * v; m[5][5] += w->yy[0];
+	m[0][6] -= w->xb[1]; m[1][6] -= w->xb[0] * v; m[2][6] -= w->xb[0];
+	m[3][6] -= w->yb[1]; m[4][6] -= w->yb[0] * v; m[5][6] -= w->yb[0];
+	m[0][7] -= w->x[1]; m[1][7] -= w->x[0] * v; m[2][7] -= w->x[0];
+	m[3][7] -= w->y[1]; m[4][7] -= w->y[0] * v; m[5][7] -= w->y[0];
+	jr[0] += w->xr[1]; jr[1] += w->xr[0] * v; jr[2] += w->xr[0];
+	jr[3] += w->yr[1]; jr[4] += w->yr[0] * v; jr[5] += w->yr[0];
+	jr[6] -= w->br;
+	jr[7] -= w->r;
+}
+
+/*
+ * Accumulate the sums for map q, gain g, offset h. With `normal` zero only
+ * the moments (sa.. sab, cnt) are gathered.
+ */
 static void accumulate(const struct level *lv, const double q[6], double g, double h,
 		       int normal, struct sums *s)
 {
@@ -186,17 +234,20 @@ static void accumulate(const struct level *lv, const double q[6], double g, doub
 	memset(s, 0, sizeof(*s));
 	for (int v = 0; v < n; v++) {
 		/* One row in float, added to the double sums at its end. */
-		float m[NP][NP] = { { 0 } }, vr[NP] = { 0 }, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-		float srr = 0;
+		struct rowsums w;
+		float sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, srr = 0;
 		long cnt = 0;
 
+		memset(&w, 0, sizeof(w));
 		for (int u = 0; u < n; u++) {
 			float xa = (float)(q[0] * u + q[1] * v + q[2]), ya = (float)(q[3] * u + q[4] * v + q[5]);
-			float a, b, r, j[NP];
+			float a, b, r, gx, gy, fu = (float)u, t1;
+			struct tap t;
 
 			if (!(xa >= 0 && xa <= lim && ya >= 0 && ya <= lim))
 				continue;
-			a = sample(lv->a, n, xa, ya);
+			t = tap_at(n, xa, ya);
+			a = sample(lv->a, n, t);
 			b = lv->b[v * n + u];
 			cnt++;
 			sa += a;
@@ -206,25 +257,24 @@ static void accumulate(const struct level *lv, const double q[6], double g, doub
 			sab += a * b;
 			if (!normal)
 				continue;
-			{
-				float ax = sample(lv->gx, n, xa, ya), ay = sample(lv->gy, n, xa, ya);
-
-				j[0] = ax * (float)u;
-				j[1] = ax * (float)v;
-				j[2] = ax;
-				j[3] = ay * (float)u;
-				j[4] = ay * (float)v;
-				j[5] = ay;
-				j[6] = -b;
-				j[7] = -1.0f;
-			}
+			gx = sample(lv->gx, n, t);
+			gy = sample(lv->gy, n, t);
 			r = a - fg * b - fh;
 			srr += r * r;
-			for (int i = 0; i < NP; i++) {
-				vr[i] += j[i] * r;
-				for (int k = i; k < NP; k++)
-					m[i][k] += j[i] * j[k];
-			}
+			t1 = gx * gx;
+			w.xx[0] += t1; w.xx[1] += t1 * fu; w.xx[2] += t1 * fu * fu;
+			t1 = gx * gy;
+			w.xy[0] += t1; w.xy[1] += t1 * fu; w.xy[2] += t1 * fu * fu;
+			t1 = gy * gy;
+			w.yy[0] += t1; w.yy[1] += t1 * fu; w.yy[2] += t1 * fu * fu;
+			w.xb[0] += gx * b; w.xb[1] += gx * b * fu;
+			w.yb[0] += gy * b; w.yb[1] += gy * b * fu;
+			w.x[0] += gx; w.x[1] += gx * fu;
+			w.y[0] += gy; w.y[1] += gy * fu;
+			w.xr[0] += gx * r; w.xr[1] += gx * r * fu;
+			w.yr[0] += gy * r; w.yr[1] += gy * r * fu;
+			w.br += b * r;
+			w.r += r;
 		}
 		s->cnt += cnt;
 		s->sa += sa;
@@ -233,10 +283,11 @@ static void accumulate(const struct level *lv, const double q[6], double g, doub
 		s->sbb += sbb;
 		s->sab += sab;
 		s->srr += srr;
-		for (int i = 0; normal && i < NP; i++) {
-			s->v[i] += vr[i];
-			for (int k = i; k < NP; k++)
-				s->m[i][k] += m[i][k];
+		if (normal) {
+			s->m[6][6] += sbb;
+			s->m[6][7] += sb;
+			s->m[7][7] += (double)cnt;
+			add_row(s, &w, v);
 		}
 	}
 }
