@@ -25,6 +25,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@
 static int reps = 201;
 static const char *only;   /* -k filter */
 static int failures;
+static double hash_default_ns;   /* bench_hash fast/default, for bench_align's ratio */
 
 /* ------------------------------------------------------------------ */
 /* Timing                                                              */
@@ -94,6 +96,17 @@ static void hash_with_table(struct job *j)
 		j->hashes.dhash = dp_dhash_from_luma(k, j->luma, im->w, im->h, j->rs, j->work);
 	if (j->kinds & DP_HASH_AHASH)
 		j->hashes.ahash = dp_ahash_from_luma(k, j->luma, im->w, im->h, j->rs, j->work);
+	if (j->kinds & DP_HASH_THUMB) {
+		/* The test images have no border: the thumbnail of the whole luma. */
+		float small[DP_ALIGN_BYTES];
+
+		k->resize_area(j->luma, im->w, im->h, small, DP_ALIGN_SIDE, DP_ALIGN_SIDE, j->rs);
+		for (int i = 0; i < DP_ALIGN_BYTES; i++) {
+			float v = small[i] + 0.5f;
+
+			j->hashes.thumb[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+		}
+	}
 	if (j->kinds & DP_HASH_PDQ) {
 		dp_pdq_from_shrunk(k, j->luma, im->w, im->h, &im->ax, &im->ay, j->tmp, j->work,
 				   j->hashes.pdq, &q);
@@ -489,7 +502,7 @@ static void bench_hash(const char *mode, const struct dp_image *im, unsigned kin
 	j.work = work;
 	j.luma = xmalloc(n * sizeof(float));
 	j.tmp = xmalloc(n * sizeof(float));
-	j.rs = xmalloc(dp_resize_area_floats(im->w, im->h, 32, 32) * sizeof(float));
+	j.rs = xmalloc(dp_resize_area_floats(im->w, im->h, DP_ALIGN_SIDE, DP_ALIGN_SIDE) * sizeof(float));
 	j.hs = dp_hash_scratch_new();
 	if (!j.hs)
 		exit(1);
@@ -535,15 +548,72 @@ static void bench_hash(const char *mode, const struct dp_image *im, unsigned kin
 		t = measure(&j);
 		printf("bench=hash_image kinds=%s impl=%s mode=%s w=%d h=%d channels=%d reps=%d median_ns=%.0f "
 		       "min_ns=%.0f images_s=%.0f speedup=%.2f check=%s\n",
-		       kinds == DP_HASH_ALL ? "all" : "pdq,phash,dhash", dp_kernels_get()->name, mode, im->w,
+		       kinds == DP_HASH_ALL ? "pdq,phash,dhash,ahash" : "pdq,phash,dhash,thumb",
+		       dp_kernels_get()->name, mode, im->w,
 		       im->h, im->channels, reps, t.median_ns, t.min_ns, 1e9 / t.median_ns,
 		       scalar_ns / t.median_ns, ok ? "ok" : "FAIL");
 		fflush(stdout);
+		if (kinds == DP_HASH_DEFAULT && !strcmp(mode, "fast"))
+			hash_default_ns = t.median_ns;
 	}
 	free(j.luma);
 	free(j.tmp);
 	free(j.rs);
 	dp_hash_scratch_free(j.hs);
+}
+
+/*
+ * The alignment check of doppel cluster: one candidate pair (a smooth
+ * textured thumbnail and a 5%-per-side crop of it, both directions), set
+ * against hashing one image in fast mode with the default hashes: the
+ * ratio says how many candidates per image cost as much as the scan's
+ * hashing.
+ */
+static void bench_align(void)
+{
+	enum { S = 320, C = 16 };
+	float *img = xmalloc(S * S * sizeof(float)), *crop = xmalloc((S - 2 * C) * (S - 2 * C) * sizeof(float));
+	float *scratch = xmalloc(dp_resize_area_floats(S, S, 64, 64) * sizeof(float)), small[DP_ALIGN_BYTES];
+	uint8_t a[DP_ALIGN_BYTES], b[DP_ALIGN_BYTES];
+	struct dp_align_work *w = xmalloc(sizeof(*w));
+	struct dp_align_result res[2];
+	double *ns = xmalloc((size_t)reps * sizeof(double)), med;
+	int verdict = 0;
+
+	if (only && !strstr("align_thumbs", only))
+		goto out;
+	for (int y = 0; y < S; y++)
+		for (int x = 0; x < S; x++)
+			img[y * S + x] = 128.0f + 50.0f * sinf(x * 0.05f + 0.7f * sinf(y * 0.031f)) +
+					 30.0f * cosf(y * 0.043f - x * 0.017f) + (float)(rng_next() % 21) - 10.0f;
+	for (int y = 0; y < S - 2 * C; y++)
+		memcpy(crop + y * (S - 2 * C), img + (y + C) * S + C, (S - 2 * C) * sizeof(float));
+	dp_resize_area_scalar(img, S, S, small, 64, 64, scratch);
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		a[i] = (uint8_t)(small[i] + 0.5f);
+	dp_resize_area_scalar(crop, S - 2 * C, S - 2 * C, small, 64, 64, scratch);
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		b[i] = (uint8_t)(small[i] + 0.5f);
+	for (int r = 0; r < reps; r++) {
+		double t0 = bench_now_ns();
+
+		dp_align_thumbs(a, b, w, res);
+		ns[r] = bench_now_ns() - t0;
+	}
+	verdict = dp_align_verdict(res);
+	med = bench_median(ns, reps);
+	printf("bench=align_thumbs impl=scalar reps=%d median_ns=%.0f pairs_s=%.0f "
+	       "hash_default_fast_ns=%.0f pairs_per_hashed_image=%.2f verdict=%s\n", reps, med, 1e9 / med,
+	       hash_default_ns, med > 0 ? hash_default_ns / med : 0.0,
+	       verdict == DP_ALIGN_COPY ? "copy" : verdict == DP_ALIGN_SCENE ? "scene" : "none");
+	fflush(stdout);
+	failures += verdict != DP_ALIGN_COPY;
+out:
+	free(img);
+	free(crop);
+	free(scratch);
+	free(w);
+	free(ns);
 }
 
 /* ------------------------------------------------------------------ */
@@ -636,6 +706,7 @@ int main(int argc, char **argv)
 	bench_hash("fast", &fast, DP_HASH_ALL, work);
 	bench_hash("exact", &exact, DP_HASH_DEFAULT, work);
 	bench_hash("exact", &exact, DP_HASH_ALL, work);
+	bench_align();
 
 	dp_image_release(&fast);
 	dp_image_release(&exact);
