@@ -40,6 +40,8 @@
 #define MIN_INSIDE 0.3           /* share of B's pixels that must land inside A */
 #define STEP_DONE 0.01           /* a step moving no pixel more than this ends the iteration */
 #define COARSE_MIN_CORR 0.9      /* below this after the coarse level: no match, stop */
+#define GIVE_UP_AFTER 8          /* coarse iterations after which ... */
+#define GIVE_UP_CORR 0.7         /* ... a correlation still below this ends the fit */
 
 /* Separable Gaussian blur of an n x n image, mirrored edges (d c b | a b c d). */
 static void blur(const float *in, float *out, float *tmp, int n, float sigma)
@@ -304,10 +306,13 @@ static double correlation(const struct sums *s)
 
 /*
  * Gauss-Newton on one level from q (updated in place). Gain and offset start
- * from the moments. Returns -1 when too few pixels overlap or the normal
- * matrix is singular (no structure to align on).
+ * from the moments. Returns -1 when too few pixels overlap, the normal
+ * matrix is singular (no structure to align on), or the correlation is still
+ * below give_up after GIVE_UP_AFTER iterations (two different pictures: a
+ * fit that wanders without converging would otherwise run MAX_ITER).
  */
-static int refine(const struct level *lv, double q[6], double *g, double *h, struct sums *s)
+static int refine(const struct level *lv, double q[6], double *g, double *h, double give_up,
+		  struct sums *s)
 {
 	long need = (long)(MIN_INSIDE * lv->n * lv->n);
 
@@ -326,7 +331,7 @@ static int refine(const struct level *lv, double q[6], double *g, double *h, str
 		double d[NP], step = 0.0;
 
 		accumulate(lv, q, *g, *h, 1, s);
-		if (s->cnt < need)
+		if (s->cnt < need || (it >= GIVE_UP_AFTER && correlation(s) < give_up))
 			return -1;
 		for (int i = 0; i < NP; i++)
 			s->v[i] = -s->v[i];
@@ -370,14 +375,14 @@ static void fit(const float *a1, const float *gx1, const float *gy1, const float
 	struct sums sums, *s = &sums;
 
 	memset(res, 0, sizeof(*res));
-	if (refine(&lv0, q, &g, &h, s))
+	if (refine(&lv0, q, &g, &h, GIVE_UP_CORR, s))
 		return;
 	accumulate(&lv0, q, g, h, 0, s);
 	if (correlation(s) < COARSE_MIN_CORR)
 		return;
 	q[2] *= 2.0;   /* coarse pixel i is fine pixel 2i */
 	q[5] *= 2.0;
-	if (refine(&lv1, q, &g, &h, s))
+	if (refine(&lv1, q, &g, &h, 0.0, s))
 		return;
 	accumulate(&lv1, q, g, h, 1, s);
 	if ((double)s->cnt < MIN_INSIDE * N1 * N1 || solve(s->m, s->v, d, inv))
