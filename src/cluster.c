@@ -444,7 +444,7 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 
 	if (!verdict || !kind)
 		goto out;
-	if ((rc = align(x->t->thumb, pairs, x->o->threads, verdict, err)) != 0)
+	if ((rc = align(x->t, pairs, x->o->threads, verdict, err)) != 0)
 		goto out;
 	rc = DP_E_NOMEM;
 	for (size_t k = 0; k < pairs->n; k++) {
@@ -935,7 +935,7 @@ static int keepers(struct ctx *x)
 static int align_reach(const struct dp_table *t, const struct dp_cluster_opts *o,
 		       dp_align_check_fn align, int *reach, struct dp_err *err)
 {
-	int possible = o->hash == DP_HASH_PDQ && t->thumb && align;
+	int possible = o->hash == DP_HASH_PDQ && (t->hashes & DP_HASH_THUMB) && align;
 
 	*reach = 0;
 	if (o->align_distance < 0) {

@@ -115,10 +115,9 @@ typedef int (*dp_pair_search_fn)(struct dp_mih *ix, int threads, struct dp_pairs
 
 /* The alignment check the caller supplies (the pipeline runs it on its
  * threads): verdict[k] = dp_align_verdict() of the thumbnails of row pair
- * cand->v[k], for every k. */
-typedef int (*dp_align_check_fn)(const uint8_t (*thumbs)[DP_THUMB_BYTES],
-				 const struct dp_pairs *cand, int threads, uint8_t *verdict,
-				 struct dp_err *err);
+ * cand->v[k] of table t, for every k. */
+typedef int (*dp_align_check_fn)(const struct dp_table *t, const struct dp_pairs *cand,
+				 int threads, uint8_t *verdict, struct dp_err *err);
 
 /*
  * dp_cluster_run - cluster table t (borrowed) with options o into *c, finding

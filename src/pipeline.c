@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "status.h"
+#include "table.h"
 
 #define DP_RING_PER_THREAD 32
 #define DP_PROGRESS_NS 250000000LL    /* progress callback at most 4 times a second */
@@ -279,38 +280,87 @@ int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out, stru
 }
 
 
-int dp_pipeline_align(const uint8_t (*thumbs)[DP_THUMB_BYTES], const struct dp_pairs *cand,
-		      int threads, uint8_t *verdict, struct dp_err *err)
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Index of row r in the sorted rows[0..n) (present). */
+static size_t find_row(const uint32_t *rows, size_t n, uint32_t r)
+{
+	size_t lo = 0, hi = n;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rows[mid] <= r)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int dp_pipeline_align(const struct dp_table *t, const struct dp_pairs *cand, int threads,
+		      uint8_t *verdict, struct dp_err *err)
 {
 	int nt = threads > 0 ? threads : omp_get_max_threads();
-	int rank = dp_mpi_rank(), nranks = dp_mpi_size();
+	int rank = dp_mpi_rank(), nranks = dp_mpi_size(), rc = 0;
+	size_t nrows = 0, m = 0;
+	uint32_t *rows = malloc((2 * (cand->n / (size_t)nranks + 1)) * sizeof(uint32_t));
+	uint8_t (*thumbs)[DP_THUMB_BYTES] = NULL;
 	atomic_int failed = 0;
 	atomic_size_t next = 0;
 
 	memset(verdict, 0, cand->n);
-	#pragma omp parallel num_threads(nt)
-	{
-		struct dp_align_work *w = malloc(sizeof(*w));
-		size_t k;
-
-		if (!w)
-			atomic_store(&failed, 1);
-		while (w && !atomic_load(&failed) && (k = atomic_fetch_add(&next, 1)) < cand->n) {
-			struct dp_align_result res[2];
-
-			if (k % (size_t)nranks != (size_t)rank)
-				continue;
-			dp_align_thumbs(thumbs[cand->v[k].i], thumbs[cand->v[k].j], w, res);
-			verdict[k] = (uint8_t)dp_align_verdict(res);
-		}
-		free(w);
+	/* The thumbnails of this rank's pairs (every nranks-th), read once each. */
+	for (size_t k = (size_t)rank; rows && k < cand->n; k += (size_t)nranks) {
+		rows[nrows++] = cand->v[k].i;
+		rows[nrows++] = cand->v[k].j;
 	}
+	if (rows && nrows) {
+		qsort(rows, nrows, sizeof(uint32_t), cmp_u32);
+		for (size_t k = 0; k < nrows; k++)
+			if (!m || rows[k] != rows[m - 1])
+				rows[m++] = rows[k];
+		thumbs = malloc(m * sizeof(*thumbs));
+	}
+	if (!rows || (nrows && !thumbs))
+		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for %zu thumbnails", m);
+	else if (m && (rc = dp_table_read_thumbs(t, rows, m, thumbs, err)) != 0)
+		;
+	else {
+		#pragma omp parallel num_threads(nt)
+		{
+			struct dp_align_work *w = malloc(sizeof(*w));
+			size_t k;
+
+			if (!w)
+				atomic_store(&failed, 1);
+			while (w && !atomic_load(&failed) && (k = atomic_fetch_add(&next, 1)) < cand->n) {
+				struct dp_align_result res[2];
+
+				if (k % (size_t)nranks != (size_t)rank)
+					continue;
+				dp_align_thumbs(thumbs[find_row(rows, m, cand->v[k].i)],
+						thumbs[find_row(rows, m, cand->v[k].j)], w, res);
+				verdict[k] = (uint8_t)dp_align_verdict(res);
+			}
+			free(w);
+		}
+		if (atomic_load(&failed))
+			rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory in the alignment check");
+	}
+	free(rows);
+	free(thumbs);
 	/* Every rank, failed or not (the calls are collective), learns whether
 	 * any failed and gets every rank's verdicts. */
-	if (dp_mpi_max(atomic_load(&failed)))
-		return dp_err_set(err, DP_E_NOMEM, "cluster: out of memory in the alignment check");
+	if (dp_mpi_max(rc != 0) && !rc)
+		rc = dp_err_set(err, DP_E_NOMEM, "cluster: another rank failed in the alignment check");
 	dp_mpi_max_bytes(verdict, cand->n);
-	return 0;
+	return rc;
 }
 
 /* ---- report thumbnails ----------------------------------------------------- */

@@ -23,6 +23,8 @@
 #include "thumb.h"
 #include "walk.h"
 
+struct dp_table;
+
 struct dp_scan_progress {
 	size_t done, total;          /* rows handed to the sink / all rows */
 	size_t errors;               /* rows with a status other than ok */
@@ -60,13 +62,14 @@ int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out,
 
 /*
  * dp_pipeline_align - the alignment check of cluster.c (dp_align_check_fn):
- * verdict[k] = dp_align_verdict() of the thumbnails of candidate row pair k,
- * computed on `threads` threads (0: all cores) and, under MPI, shared
- * between the ranks (every rank gets every verdict). Returns 0 or
- * DP_E_NOMEM.
+ * verdict[k] = dp_align_verdict() of the thumbnails of candidate row pair k
+ * of t, computed on `threads` threads (0: all cores) and, under MPI, shared
+ * between the ranks (every rank gets every verdict). Only the thumbnails of
+ * the candidates are read (dp_table_read_thumbs). Returns 0, DP_E_NOMEM, or
+ * the error of reading the thumbnails.
  */
-int dp_pipeline_align(const uint8_t (*thumbs)[DP_THUMB_BYTES], const struct dp_pairs *cand,
-		      int threads, uint8_t *verdict, struct dp_err *err) DP_WUR;
+int dp_pipeline_align(const struct dp_table *t, const struct dp_pairs *cand, int threads,
+		      uint8_t *verdict, struct dp_err *err) DP_WUR;
 
 /*
  * dp_pipeline_thumbs - dp_thumb_make() every job of jobs[0..n) on `threads`

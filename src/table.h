@@ -36,7 +36,7 @@ struct dp_table {
 	uint8_t *pdq_trim_quality;
 	uint8_t (*pdq_dihedral)[256];   /* 8 rotations/mirrors x 32 bytes; NULL unless "pdqdih" */
 	uint64_t *phash, *dhash, *ahash;   /* NULL unless present */
-	uint8_t (*thumb)[DP_THUMB_BYTES];  /* 64 x 64 grey thumbnails; NULL unless "thumb" */
+	char *file;                 /* the result file's path (thumbnails are read from it on demand) */
 };
 
 /*
@@ -48,6 +48,16 @@ struct dp_table {
  */
 int dp_table_load(const char *path, const char *stage, struct dp_table *t, struct dp_err *err)
 	DP_WUR;
+
+/*
+ * dp_table_read_thumbs - the thumbnails (/hashes/thumb) of rows[0..n)
+ * (strictly increasing, < t->n) into out[0..n), read from t->file a chunk
+ * of rows at a time, so memory follows the rows asked for, not the file.
+ * Returns 0, DP_E_ARG (the file has no thumbnails, bad rows), DP_E_IO or
+ * DP_E_FORMAT (file gone or damaged since it was loaded), with a message.
+ */
+int dp_table_read_thumbs(const struct dp_table *t, const uint32_t *rows, size_t n,
+			 uint8_t (*out)[DP_THUMB_BYTES], struct dp_err *err) DP_WUR;
 
 /* dp_table_free - free every column; the struct may be reused. NULL is a no-op. */
 void dp_table_free(struct dp_table *t);

@@ -97,7 +97,7 @@ void dp_table_free(struct dp_table *t)
 	free(t->pdq_quality);
 	free(t->pdq_trim);
 	free(t->pdq_trim_quality);
-	free(t->thumb);
+	free(t->file);
 	free(t->pdq_dihedral);
 	free(t->phash);
 	free(t->dhash);
@@ -160,6 +160,7 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 			goto out;
 		}
 	t->n = n;
+	t->file = strdup(path);
 	t->path = read_strings(file, "/images/path", n);
 	t->format = read_strings(file, "/images/format", n);
 	t->message = read_strings(file, "/images/message", n);
@@ -173,7 +174,7 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 	t->status = read_numbers(file, "/images/status", H5T_NATIVE_UINT8, 1, 1, n);
 	t->width = read_numbers(file, "/images/width", H5T_NATIVE_UINT32, 4, 1, n);
 	t->height = read_numbers(file, "/images/height", H5T_NATIVE_UINT32, 4, 1, n);
-	if (!t->path || !t->format || !t->message || !t->capture_time || !t->camera_make || !t->camera_model ||
+	if (!t->file || !t->path || !t->format || !t->message || !t->capture_time || !t->camera_make || !t->camera_model ||
 	    !t->camera_serial || !t->size || !t->mtime || !t->sha256 || !t->status || !t->width || !t->height)
 		goto damaged;
 	if (t->hashes & DP_HASH_PDQ) {
@@ -195,9 +196,6 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 	    !(t->pdq_dihedral = read_numbers(file, "/hashes/pdq_dihedral", H5T_NATIVE_UINT8, 1, 256,
 					     n)))
 		goto damaged;
-	if ((t->hashes & DP_HASH_THUMB) &&
-	    !(t->thumb = read_numbers(file, "/hashes/thumb", H5T_NATIVE_UINT8, 1, DP_THUMB_BYTES, n)))
-		goto damaged;
 	if ((t->hashes & DP_HASH_PHASH) &&
 	    !(t->phash = read_numbers(file, "/hashes/phash", H5T_NATIVE_UINT64, 8, 1, n)))
 		goto damaged;
@@ -215,5 +213,50 @@ out:
 	H5Fclose(file);
 	if (rc)
 		dp_table_free(t);
+	return rc;
+}
+
+int dp_table_read_thumbs(const struct dp_table *t, const uint32_t *rows, size_t n,
+			 uint8_t (*out)[DP_THUMB_BYTES], struct dp_err *err)
+{
+	enum { WINDOW = 256 };   /* rows per read: the dataset's chunk */
+	uint8_t (*buf)[DP_THUMB_BYTES] = NULL;
+	size_t nrows, k = 0;
+	hid_t file;
+	int rc = 0;
+
+	if (!(t->hashes & DP_HASH_THUMB))
+		return dp_err_set(err, DP_E_ARG, "cluster: %s has no thumbnails", t->file);
+	for (size_t i = 0; i < n; i++)
+		if (rows[i] >= t->n || (i && rows[i] <= rows[i - 1]))
+			return dp_err_set(err, DP_E_ARG, "cluster: thumbnail rows out of order");
+	if (n == 0)
+		return 0;
+	file = dp_h5_open_result(t->file, "cluster", 0, &nrows, NULL, err);
+	if (file < 0)
+		return (int)file;
+	buf = malloc(WINDOW * sizeof(*buf));
+	if (!buf || nrows != t->n) {
+		rc = buf ? dp_err_set(err, DP_E_FORMAT, "cluster: %s changed since it was read", t->file)
+			 : dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for thumbnails");
+		goto out;
+	}
+	/* Window by window (aligned to the chunks), only those holding a row asked for. */
+	while (k < n) {
+		size_t start = rows[k] / WINDOW * WINDOW;
+		size_t count = t->n - start < WINDOW ? t->n - start : WINDOW;
+
+		if (dp_h5_read_rows(file, "/hashes/thumb", H5T_NATIVE_UINT8, start, count,
+				    DP_THUMB_BYTES, buf)) {
+			rc = dp_err_set(err, DP_E_FORMAT, "cluster: %s: cannot read /hashes/thumb "
+					"(damaged?)", t->file);
+			goto out;
+		}
+		for (; k < n && rows[k] < start + count; k++)
+			memcpy(out[k], buf[rows[k] - start], DP_THUMB_BYTES);
+	}
+out:
+	free(buf);
+	H5Fclose(file);
 	return rc;
 }

@@ -205,6 +205,14 @@ ok(r.returncode == 0 and r2.returncode == 0 and ntattrs["align_distance"] == 0 a
    "a scan without thumbnails clusters on hashes alone", r2.stderr)
 ok(r3.returncode == 2 and b"thumbnails" in r3.stderr, "--align-distance on a scan without thumbnails exits 2",
    r3.stderr)
+nothumbs = os.path.join(work, "lost-thumbs.h5")
+shutil.copy(h5, nothumbs)
+with h5py.File(nothumbs, "a") as f:
+    del f["hashes/thumb"]
+before = digest(nothumbs)
+r = doppel("cluster", nothumbs, "-q")
+ok(r.returncode == 1 and b"/hashes/thumb" in r.stderr and digest(nothumbs) == before,
+   "a file that lists thumb but lost /hashes/thumb: exit 1 naming it, file unchanged", r.stderr)
 ok(all((label[i] == -1) == (status[i] != 0) for i in range(n)), "label -1 exactly on rows that are not images")
 ok(all(((flags[i] & 4) != 0) == (status[i] != 0) for i in range(n)), "flag 4 marks rows that are not images")
 ok(all(((flags[i] & 1) != 0) == (status[i] == 0 and qual[i] < 50) for i in range(n)),
