@@ -697,8 +697,6 @@ static int cmp_meta(const void *a, const void *b, void *table)
 	return (x->root > y->root) - (x->root < y->root);
 }
 
-/* Scenes: shot groups of one camera whose capture times follow each other
- * within scene_gap_s. scene_parent starts as a copy of the shot roots. */
 /* Two metadata rows: same camera and at most `gap` seconds apart. */
 static int same_run(const struct dp_table *t, const struct shot_meta *a, const struct shot_meta *b,
 		    double gap)
@@ -778,13 +776,14 @@ static int apply_links(struct ctx *x, uint32_t *scene_parent, const struct shot_
 	for (size_t i = 0; i < n; i++)
 		if (best[i] >= 0)
 			uf_union(scene_parent, c->pairs.v[best[i]].i, c->pairs.v[best[i]].j);
-	for (size_t k = 0; k < c->pairs.n; k++) {
+	for (size_t k = 0; c->pair_match && k < c->pairs.n; k++) {
 		if (drop[k])
-			continue;
+			continue;   /* only scene links are dropped: pair_match is there */
 		c->pairs.v[kept] = c->pairs.v[k];
 		c->pair_match[kept++] = c->pair_match[k];
 	}
-	c->pairs.n = kept;
+	if (c->pair_match)
+		c->pairs.n = kept;
 	rc = 0;
 out:
 	free(free_parent);
@@ -793,6 +792,12 @@ out:
 	return rc;
 }
 
+/*
+ * Scenes: shot groups of one camera whose capture times follow each other
+ * within scene_gap_s, or within scene_link_gap_s when their thumbnails
+ * align; then the scene links (apply_links). scene_parent starts as a copy
+ * of the shot roots.
+ */
 static int scene_groups(struct ctx *x, uint32_t *scene_parent, dp_align_check_fn align,
 			struct dp_err *err)
 {

@@ -273,6 +273,19 @@ ok(r.returncode == 0 and s1["label"][p0] != s1["label"][p6] and not (s1["pairs_m
    "... and apart without the alignment check")
 with h5py.File(h5, "a") as f:
     del f["clusters/s1"]
+# A scene clustering with hash pairs but no candidate to check (nothing to align): it
+# once dereferenced the absent match column.
+few = os.path.join(work, "few")
+os.makedirs(few)
+for rel in ("originals/photo_1.jpg", "copies/photo_1.png", "originals/photo_3.jpg"):
+    shutil.copy(os.path.join(corpus, rel), few)
+fewh5 = os.path.join(work, "few.h5")
+r = doppel("scan", few, "-o", fewh5, "-q")
+r2 = doppel("cluster", fewh5, "--level", "scene", "-q")
+fc, fattrs = read(fewh5, "scene")
+ok(r.returncode == 0 and r2.returncode == 0 and len(fc["pairs_i"]) == 1 and fattrs["n_aligned_checked"] == 0
+   and fc["label"][0] == fc["label"][1] != fc["label"][2],
+   "scene level with a hash pair and no candidate: exit 0, the pair kept", r2.stderr)
 r = doppel("cluster", h5, "--name", "one", "-j", "1", "-q")
 r2 = doppel("cluster", h5, "--name", "two", "-j", "2", "-q")
 a, _ = read(h5, "one")
