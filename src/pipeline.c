@@ -279,6 +279,7 @@ int dp_pipeline_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out, stru
 	return 0;
 }
 
+/* ---- the alignment check ---------------------------------------------------- */
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -329,9 +330,9 @@ int dp_pipeline_align(const struct dp_table *t, const struct dp_pairs *cand, int
 	}
 	if (!rows || (nrows && !thumbs))
 		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for %zu thumbnails", m);
-	else if (m && (rc = dp_table_read_thumbs(t, rows, m, thumbs, err)) != 0)
-		;
-	else {
+	else if (m)
+		rc = dp_table_read_thumbs(t, rows, m, thumbs, err);
+	if (rc == 0) {
 		#pragma omp parallel num_threads(nt)
 		{
 			struct dp_align_work *w = malloc(sizeof(*w));

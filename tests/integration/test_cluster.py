@@ -333,6 +333,13 @@ rm = [(rpaths[i], rpaths[j]) for i in range(len(rpaths)) for j in range(i + 1, l
 ok(not rm, "--rotations merges no two shots", rm[:3])
 r = doppel("cluster", h5, "--rotations")
 ok(r.returncode == 2 and b"pdqdih" in r.stderr, "--rotations without stored variants: exit 2 naming pdqdih", r.stderr)
+before = digest(h5)
+for args, what in ((["--align-distance", "x"], b"--align-distance"), (["--align-distance", "300"], b"--align-distance"),
+                   (["--scene-link-gap", "-1"], b"--scene-link-gap"), (["--scene-link-gap", "soon"], b"--scene-link-gap"),
+                   (["--hash", "dhash", "--align-distance", "20"], b"PDQ")):
+    r = doppel("cluster", h5, *args)
+    ok(r.returncode == 2 and what in r.stderr and digest(h5) == before,
+       "cluster %s: exit 2, file unchanged" % " ".join(args), r.stderr)
 
 # ---- bad input: clear error, non-zero exit, file untouched ----------------------
 foreign = os.path.join(work, "foreign.h5")
