@@ -406,19 +406,6 @@ static void fit(const float *a1, const float *gx1, const float *gy1, const float
 	res->excess = (float)(ex / N1);
 }
 
-void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],
-		     struct dp_align_work *w, struct dp_align_result res[2])
-{
-	prepare(a, w->a1, w->a0, w->tmp, w->tmp2);
-	prepare(b, w->b1, w->b0, w->tmp, w->tmp2);
-	gradients(w->a0, w->gxa0, w->gya0, N0);
-	gradients(w->a1, w->gxa1, w->gya1, N1);
-	gradients(w->b0, w->gxb0, w->gyb0, N0);
-	gradients(w->b1, w->gxb1, w->gyb1, N1);
-	fit(w->a1, w->gxa1, w->gya1, w->b1, w->a0, w->gxa0, w->gya0, w->b0, &res[0]);
-	fit(w->b1, w->gxb1, w->gyb1, w->a1, w->b0, w->gxb0, w->gyb0, w->a0, &res[1]);
-}
-
 /* One direction: the fit is close and pinned down by the picture's structure. */
 static int same_scene(const struct dp_align_result *r)
 {
@@ -430,6 +417,24 @@ static int copy_of(const struct dp_align_result *r)
 {
 	return same_scene(r) && r->skew_error <= DP_ALIGN_MAX_SKEW_ERROR &&
 	       r->skew <= DP_ALIGN_MAX_SKEW && r->excess <= DP_ALIGN_MAX_EXCESS;
+}
+
+void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],
+		     struct dp_align_work *w, struct dp_align_result res[2])
+{
+	prepare(a, w->a1, w->a0, w->tmp, w->tmp2);
+	prepare(b, w->b1, w->b0, w->tmp, w->tmp2);
+	gradients(w->a0, w->gxa0, w->gya0, N0);
+	gradients(w->a1, w->gxa1, w->gya1, N1);
+	gradients(w->b0, w->gxb0, w->gyb0, N0);
+	gradients(w->b1, w->gxb1, w->gyb1, N1);
+	fit(w->a1, w->gxa1, w->gya1, w->b1, w->a0, w->gxa0, w->gya0, w->b0, &res[0]);
+	/* b is a copy of a: the other direction cannot change the verdict. */
+	if (copy_of(&res[0])) {
+		memset(&res[1], 0, sizeof(res[1]));
+		return;
+	}
+	fit(w->b1, w->gxb1, w->gyb1, w->a1, w->b0, w->gxb0, w->gyb0, w->a0, &res[1]);
 }
 
 int dp_align_verdict(const struct dp_align_result res[2])
