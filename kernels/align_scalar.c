@@ -21,9 +21,9 @@
  * structure to pin the map down), and how far B's frame reaches outside A's.
  *
  * Sampling is bilinear; gradients are central differences (one-sided at
- * the edges); blurs are separable Gaussians with mirrored edges. Sums are
- * in double in a fixed order, so the result does not depend on the caller's
- * threads. The caller owns the working memory (struct dp_align_work). Pure.
+ * the edges); blurs are separable Gaussians with mirrored edges and fixed
+ * weights. Sums run in a fixed order (float along a row, double across
+ * rows), so the result does not depend on the caller's threads. The caller owns the working memory (struct dp_align_work). Pure.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -43,20 +43,28 @@
 #define GIVE_UP_AFTER 8          /* coarse iterations after which ... */
 #define GIVE_UP_CORR 0.7         /* ... a correlation still below this ends the fit */
 
-/* Separable Gaussian blur of an n x n image, mirrored edges (d c b | a b c d). */
-static void blur(const float *in, float *out, float *tmp, int n, float sigma)
-{
-	enum { RMAX = 8 };
-	int r = (int)(4.0f * sigma + 0.5f);
-	float k[2 * RMAX + 1], line[DP_ALIGN_SIDE + 2 * RMAX];
-	double sum = 0.0;
+/*
+ * Gaussian kernels, sigma 1 (radius 4) and sigma 2 (radius 8): exp(-i^2 /
+ * 2 sigma^2) normalised to sum 1, written out so that no libm's expf can
+ * change a weight (and with it a borderline verdict) from one machine to
+ * another.
+ */
+static const float gauss1[9] = {
+	0.000133830617f, 0.00443186145f, 0.0539911278f, 0.241971448f, 0.398943454f,
+	0.241971448f, 0.0539911278f, 0.00443186145f, 0.000133830617f,
+};
+static const float gauss2[17] = {
+	6.6916291e-05f, 0.000436349044f, 0.00221596309f, 0.00876430422f, 0.0269959588f,
+	0.0647599325f, 0.12098749f, 0.176035762f, 0.199474648f, 0.176035762f, 0.12098749f,
+	0.0647599325f, 0.0269959588f, 0.00876430422f, 0.00221596309f, 0.000436349044f,
+	6.6916291e-05f,
+};
 
-	for (int i = -r; i <= r; i++) {
-		k[i + r] = expf(-0.5f * (float)(i * i) / (sigma * sigma));
-		sum += k[i + r];
-	}
-	for (int i = 0; i <= 2 * r; i++)
-		k[i] = (float)(k[i] / sum);
+/* Separable blur of an n x n image with kernel k (2r + 1 taps), mirrored edges (d c b | a b c d). */
+static void blur(const float *in, float *out, float *tmp, int n, const float *k, int r)
+{
+	float line[DP_ALIGN_SIDE + 2 * 8];
+
 	for (int pass = 0; pass < 2; pass++) {
 		const float *src = pass ? tmp : in;
 		float *dst = pass ? out : tmp;
@@ -358,8 +366,8 @@ static void prepare(const uint8_t *t, float *fine, float *coarse, float *tmp, fl
 {
 	for (int i = 0; i < N1 * N1; i++)
 		tmp2[i] = (float)t[i];
-	blur(tmp2, fine, tmp, N1, 1.0f);
-	blur(tmp2, tmp2, tmp, N1, 2.0f);   /* in place is safe: the row pass reads in, writes tmp */
+	blur(tmp2, fine, tmp, N1, gauss1, 4);
+	blur(tmp2, tmp2, tmp, N1, gauss2, 8);   /* in place is safe: the row pass reads in, writes tmp */
 	for (int y = 0; y < N0; y++)
 		for (int x = 0; x < N0; x++)
 			coarse[y * N0 + x] = tmp2[(2 * y) * N1 + 2 * x];
