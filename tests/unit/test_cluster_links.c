@@ -1,0 +1,215 @@
+/* tests/unit/test_cluster_links.c - how dp_cluster_run uses the alignment check's verdicts.
+ *
+ * A table built in memory (no file, no thumbnails to read): PDQ codes with
+ * chosen distances, capture times and cameras, and a stand-in for the
+ * alignment check that returns the verdict this test assigns to each row
+ * pair. Checked, at shot and scene level:
+ *   - a copy verdict joins two shot groups; a scene verdict does not (shot
+ *     level) but links scenes (scene level);
+ *   - a scene link between two dated shot groups of one camera far apart
+ *     (or of two cameras) is dropped: it never overrides the metadata;
+ *   - an undated shot group linked to two dated scenes joins only the one
+ *     of its best (least distance) link, so it cannot chain them;
+ *   - undated groups linked to each other form one component that joins a
+ *     dated scene through its best link;
+ *   - consecutive shots of one camera 60-120 s apart join when the check
+ *     says they align, and stay apart when it does not;
+ *   - candidates are exactly the pairs beyond the hash threshold and within
+ *     the alignment distance; pairs_match and the counters say what joined.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "cluster.h"
+#include "pipeline.h"
+#include "status.h"
+
+#define N 14
+
+/* The verdict the stand-in gives row pair (i, j), i < j. */
+static int verdict_of(uint32_t i, uint32_t j)
+{
+	static const struct { uint32_t i, j; int v; } table[] = {
+		{ 0, 1, DP_ALIGN_SCENE },   /* dated, one camera, 1000 s apart: dropped */
+		{ 0, 2, DP_ALIGN_SCENE },   /* undated 2: its best link (40) */
+		{ 1, 2, DP_ALIGN_SCENE },   /* ... and a worse one (50): dropped */
+		{ 3, 4, DP_ALIGN_SCENE },   /* two undated groups: one component */
+		{ 4, 5, DP_ALIGN_SCENE },   /* ... joined to dated 5 */
+		{ 6, 7, DP_ALIGN_SCENE },   /* 90 s apart, thumbnails align: joined */
+		{ 8, 9, DP_ALIGN_NONE },    /* 90 s apart, they do not: apart */
+		{ 10, 11, DP_ALIGN_COPY },  /* a cropped copy */
+		{ 12, 13, DP_ALIGN_SCENE }, /* dated, two cameras: dropped */
+	};
+
+	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++)
+		if (table[k].i == i && table[k].j == j)
+			return table[k].v;
+	return DP_ALIGN_NONE;
+}
+
+static size_t n_checked;
+
+static int fake_align(const struct dp_table *t, const struct dp_pairs *cand, int threads,
+		      uint8_t *verdict, struct dp_err *err)
+{
+	(void)t;
+	(void)threads;
+	(void)err;
+	for (size_t k = 0; k < cand->n; k++)
+		verdict[k] = (uint8_t)verdict_of(cand->v[k].i, cand->v[k].j);
+	n_checked += cand->n;
+	return 0;
+}
+
+static int serial_pairs(struct dp_mih *ix, int threads, struct dp_pairs *out, struct dp_err *err)
+{
+	(void)threads;
+	return dp_pipeline_pairs(ix, 1, out, err);
+}
+
+/* A 256-bit code from base (mixed so that different bases are ~128 apart),
+ * with bits [lo, hi) flipped. */
+static void set_code(uint8_t code[32], uint64_t base, int lo, int hi)
+{
+	uint64_t w[4], x = base * 0x2545f4914f6cdd1dull + 0x9e3779b97f4a7c15ull;
+
+	for (int k = 0; k < 4; k++) {
+		x ^= x >> 31;
+		x *= 0xbf58476d1ce4e5b9ull;
+		x ^= x >> 29;
+		w[k] = x;
+	}
+	for (int b = lo; b < hi; b++)
+		w[b / 64] ^= 1ull << (b % 64);
+	memcpy(code, w, 32);
+}
+
+static int distance(const uint8_t *a, const uint8_t *b)
+{
+	int d = 0;
+
+	for (int k = 0; k < 32; k++)
+		d += __builtin_popcount((unsigned)(a[k] ^ b[k]));
+	return d;
+}
+
+int main(void)
+{
+	/* base, flipped bits [lo, hi), capture time, camera serial */
+	static const struct { uint64_t base; int lo, hi; const char *time, *serial; } rows[N] = {
+		{ 11, 0, 0, "2020-01-01T10:00:00", "X" },     /* 0 */
+		{ 11, 100, 150, "2020-01-01T10:16:40", "X" }, /* 1: 50 from 0, 1000 s later */
+		{ 11, 0, 40, "", "" },                        /* 2: 40 from 0, 90 from 1 */
+		{ 22, 0, 0, "", "" },                         /* 3 */
+		{ 22, 0, 45, "", "" },                        /* 4: 45 from 3 */
+		{ 22, 0, 105, "2020-01-02T09:00:00", "Y" },   /* 5: 60 from 4, 105 from 3 */
+		{ 33, 0, 0, "2020-01-03T08:00:00", "Z" },     /* 6 */
+		{ 33, 0, 150, "2020-01-03T08:01:30", "Z" },   /* 7: 90 s later, 150 apart */
+		{ 44, 0, 0, "2020-01-04T08:00:00", "W" },     /* 8 */
+		{ 44, 0, 150, "2020-01-04T08:01:30", "W" },   /* 9: likewise */
+		{ 55, 0, 0, "", "" },                         /* 10 */
+		{ 55, 0, 70, "", "" },                        /* 11: 70 from 10 */
+		{ 66, 0, 0, "2020-01-05T08:00:00", "P" },     /* 12 */
+		{ 66, 0, 35, "2020-01-05T08:00:10", "Q" },    /* 13: 35 from 12, another camera */
+	};
+	static uint8_t pdq[N][32], sha[N][32], status[N], quality[N];
+	static uint32_t width[N], height[N];
+	static uint64_t size[N];
+	static char *times[N], *serials[N], *empty[N];
+	struct dp_table t;
+	struct dp_cluster_opts o;
+	struct dp_clusters c;
+	struct dp_err err;
+	int rc, far = 1;
+
+	memset(&t, 0, sizeof(t));
+	for (int r = 0; r < N; r++) {
+		set_code(pdq[r], rows[r].base, rows[r].lo, rows[r].hi);
+		memset(sha[r], r + 1, 32);
+		status[r] = DP_ST_OK;
+		quality[r] = 100;
+		width[r] = height[r] = 100;
+		size[r] = 1000;
+		times[r] = (char *)rows[r].time;
+		serials[r] = (char *)rows[r].serial;
+		empty[r] = (char *)"";
+	}
+	for (int i = 0; i < N; i++)
+		for (int j = i + 1; j < N; j++)
+			if (rows[i].base != rows[j].base)
+				far &= distance(pdq[i], pdq[j]) > 90;
+	tap_ok(far && distance(pdq[0], pdq[2]) == 40 && distance(pdq[1], pdq[2]) == 90 &&
+	       distance(pdq[4], pdq[5]) == 60, "fixture: the distances are as designed");
+	t.n = N;
+	t.hashes = DP_HASH_PDQ | DP_HASH_THUMB;
+	t.pdq = pdq;
+	t.pdq_quality = quality;
+	t.sha256 = sha;
+	t.status = status;
+	t.width = width;
+	t.height = height;
+	t.size = size;
+	t.capture_time = times;
+	t.camera_serial = serials;
+	t.camera_make = empty;
+	t.camera_model = empty;
+	t.path = empty;
+
+	dp_cluster_opts_default(&o);
+	o.threads = 1;
+	dp_err_clear(&err);
+	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, &c, &err);
+	tap_ok(rc == 0, "shot level runs (%s)", err.msg);
+	if (rc)
+		return tap_done();
+	tap_ok(c.align_distance == DP_ALIGN_DISTANCE_DEFAULT && c.n_aligned_checked == n_checked &&
+	       n_checked > 0, "the check ran at %d on %zu candidates", c.align_distance,
+	       c.n_aligned_checked);
+	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 1, "a copy verdict joins two shot groups");
+	tap_ok(c.shot[0] != c.shot[2] && c.shot[3] != c.shot[4] && c.n_scene_links == 0,
+	       "scene verdicts join nothing at shot level and are not kept");
+	dp_clusters_free(&c);
+
+	o.level = DP_LEVEL_SCENE;
+	n_checked = 0;
+	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, &c, &err);
+	tap_ok(rc == 0, "scene level runs (%s)", err.msg);
+	if (rc)
+		return tap_done();
+	tap_ok(c.label[0] != c.label[1], "a link between dated shots of one camera 1000 s apart is dropped");
+	tap_ok(c.label[2] == c.label[0] && c.label[2] != c.label[1],
+	       "an undated shot joins the scene of its best link only (no chain)");
+	tap_ok(c.label[3] == c.label[4] && c.label[4] == c.label[5],
+	       "undated shots linked to each other join a dated scene together");
+	tap_ok(c.label[6] == c.label[7], "shots 90 s apart join when their thumbnails align");
+	tap_ok(c.label[8] != c.label[9], "... and stay apart when they do not");
+	tap_ok(c.label[10] == c.label[11], "copies stay together at scene level");
+	tap_ok(c.label[12] != c.label[13], "a scene link between dated shots of two cameras is dropped");
+	{
+		int kinds[3] = { 0 }, bad = 0;
+
+		for (size_t k = 0; k < c.pairs.n; k++) {
+			int m = c.pair_match ? c.pair_match[k] : 0;
+			uint32_t i = c.pairs.v[k].i, j = c.pairs.v[k].j;
+
+			kinds[m]++;
+			bad += m == DP_MATCH_SCENE && ((i == 0 && j == 1) || (i == 1 && j == 2));
+		}
+		tap_ok(!bad && kinds[DP_MATCH_SCENE] == 4 && (size_t)kinds[DP_MATCH_SCENE] == c.n_scene_links &&
+		       kinds[DP_MATCH_COPY] == 1,
+		       "pairs_match: dropped links are gone; %d scene links, %d copy", kinds[2], kinds[1]);
+	}
+	dp_clusters_free(&c);
+
+	o.align_distance = 0;
+	n_checked = 0;
+	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, &c, &err);
+	tap_ok(rc == 0 && n_checked == 0 && c.align_distance == 0 && c.label[6] != c.label[7] &&
+	       c.label[10] != c.label[11], "--align-distance 0: nothing checked, nothing joined by it");
+	dp_clusters_free(&c);
+	return tap_done();
+}
