@@ -101,11 +101,7 @@ static void hash_with_table(struct job *j)
 		float small[DP_ALIGN_BYTES];
 
 		k->resize_area(j->luma, im->w, im->h, small, DP_ALIGN_SIDE, DP_ALIGN_SIDE, j->rs);
-		for (int i = 0; i < DP_ALIGN_BYTES; i++) {
-			float v = small[i] + 0.5f;
-
-			j->hashes.thumb[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
-		}
+		dp_align_to_bytes(small, j->hashes.thumb);
 	}
 	if (j->kinds & DP_HASH_PDQ) {
 		dp_pdq_from_shrunk(k, j->luma, im->w, im->h, &im->ax, &im->ay, j->tmp, j->work,
@@ -589,11 +585,9 @@ static void bench_align(void)
 	for (int y = 0; y < S - 2 * C; y++)
 		memcpy(crop + y * (S - 2 * C), img + (y + C) * S + C, (S - 2 * C) * sizeof(float));
 	dp_resize_area_scalar(img, S, S, small, 64, 64, scratch);
-	for (int i = 0; i < DP_ALIGN_BYTES; i++)
-		a[i] = (uint8_t)(small[i] + 0.5f);
+	dp_align_to_bytes(small, a);
 	dp_resize_area_scalar(crop, S - 2 * C, S - 2 * C, small, 64, 64, scratch);
-	for (int i = 0; i < DP_ALIGN_BYTES; i++)
-		b[i] = (uint8_t)(small[i] + 0.5f);
+	dp_align_to_bytes(small, b);
 	for (int r = 0; r < reps; r++) {
 		double t0 = bench_now_ns();
 

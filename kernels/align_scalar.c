@@ -100,6 +100,15 @@ static void gradients(const float *im, float *gx, float *gy, int n)
 		}
 }
 
+void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES])
+{
+	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
+		float v = in[i] + 0.5f;
+
+		out[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+	}
+}
+
 /* Bilinear weights of the point (x, y), 0 <= x, y <= n - 1, in an n x n image. */
 struct tap {
 	int at;                 /* index of the top-left neighbour */

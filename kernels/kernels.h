@@ -113,6 +113,13 @@ void dp_resize_area_scalar(const float *in, int in_w, int in_h,
 #define DP_ALIGN_SIDE 64                       /* stored thumbnails are 64 x 64 grey */
 #define DP_ALIGN_BYTES (DP_ALIGN_SIDE * DP_ALIGN_SIDE)
 
+/*
+ * dp_align_to_bytes - a 64 x 64 float luma (0..255) to thumbnail bytes:
+ * each value rounded to nearest ((uint8)(v + 0.5f)), clamped to 0..255, as
+ * scan stores /hashes/thumb. Pure.
+ */
+void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES]);
+
 /* Working memory of dp_align_thumbs() (about 150 KB; one per thread). */
 struct dp_align_work {
 	float a1[DP_ALIGN_BYTES], gxa1[DP_ALIGN_BYTES], gya1[DP_ALIGN_BYTES];

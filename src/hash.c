@@ -195,11 +195,7 @@ static int make_thumb(struct dp_hash_scratch *s, const float *luma, int w, int h
 		return dp_err_set(err, DP_E_NOMEM, "hash: out of memory for a %dx%d thumbnail", w, h);
 	s->k->resize_area(luma, w, h, s->thumb, DP_ALIGN_SIDE, DP_ALIGN_SIDE,
 			  s->thumb + DP_THUMB_BYTES);
-	for (int i = 0; i < DP_THUMB_BYTES; i++) {
-		float v = s->thumb[i] + 0.5f;
-
-		out[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
-	}
+	dp_align_to_bytes(s->thumb, out);
 	return 0;
 }
 

@@ -78,11 +78,9 @@ static void view(const float *sc, double x0, double y0, double x1, double y1, do
 						fy * ((1 - fx) * sc[(iy + 1) * S + ix] + fx * sc[(iy + 1) * S + ix + 1]));
 		}
 	dp_resize_area_scalar(im, V, V, small, 64, 64, scratch);
-	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
-		float v = small[i] * gain + offset + 0.5f;
-
-		out[i] = v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v;
-	}
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		small[i] = small[i] * gain + offset;
+	dp_align_to_bytes(small, out);
 	free(im);
 	free(scratch);
 }

@@ -25,6 +25,7 @@
 
 #include "../tap.h"
 #include "cluster.h"
+#include "kernels.h"
 #include "pipeline.h"
 #include "status.h"
 
@@ -88,15 +89,6 @@ static void set_code(uint8_t code[32], uint64_t base, int lo, int hi)
 	memcpy(code, w, 32);
 }
 
-static int distance(const uint8_t *a, const uint8_t *b)
-{
-	int d = 0;
-
-	for (int k = 0; k < 32; k++)
-		d += __builtin_popcount((unsigned)(a[k] ^ b[k]));
-	return d;
-}
-
 int main(void)
 {
 	/* base, flipped bits [lo, hi), capture time, camera serial */
@@ -141,9 +133,9 @@ int main(void)
 	for (int i = 0; i < N; i++)
 		for (int j = i + 1; j < N; j++)
 			if (rows[i].base != rows[j].base)
-				far &= distance(pdq[i], pdq[j]) > 90;
-	tap_ok(far && distance(pdq[0], pdq[2]) == 40 && distance(pdq[1], pdq[2]) == 90 &&
-	       distance(pdq[4], pdq[5]) == 60, "fixture: the distances are as designed");
+				far &= (int)dp_hamming256(pdq[i], pdq[j]) > 90;
+	tap_ok(far && (int)dp_hamming256(pdq[0], pdq[2]) == 40 && (int)dp_hamming256(pdq[1], pdq[2]) == 90 &&
+	       (int)dp_hamming256(pdq[4], pdq[5]) == 60, "fixture: the distances are as designed");
 	t.n = N;
 	t.hashes = DP_HASH_PDQ | DP_HASH_THUMB;
 	t.pdq = pdq;
