@@ -13,12 +13,30 @@
  * from every pixel (u, v) of thumbnail B that lands inside thumbnail A,
  * with gain g and offset h for tone changes. It starts from the identity on
  * 32x32 images blurred with sigma 2 (a wide basin for shifts of several
- * pixels) and refines on the 64x64 images blurred with sigma 1. It then
- * reports the fit (Pearson correlation of the aligned pixels), the
+ * pixels) and refines on the 64x64 images blurred with sigma 1.
+ *
+ * The squares are weighted (Huber, iteratively reweighted): after each
+ * iteration, the cut is ROBUST_K times the residual's weighted RMS (at
+ * least one grey level); in the next, a pixel whose residual r exceeds the
+ * cut counts with weight cut / |r|, and one beyond REJECT_K cuts not at
+ * all. A caption, timestamp or logo burnt into one copy is a few percent
+ * of the pixels with residuals of a hundred grey levels; unweighted, the
+ * fit bends the map towards them (a false skew) and its correlation drops
+ * below the limit. Weighted, they do not move it. Correlation and the
+ * moments below are of the weighted pixels.
+ *
+ * It then reports the fit (Pearson correlation of the aligned pixels), the
  * off-diagonal terms |p1| + |p3| (zero for a crop or rescale; 2 sin of the
  * angle for a turn, about 0.035 per degree), their standard error from the
  * residual and the normal matrix (large when the picture has too little
  * structure to pin the map down), and how far B's frame reaches outside A's.
+ * A turn of two pictures of one size gives p1 = -z sin(a) H/W and p3 =
+ * z sin(a) W/H in thumbnail units: opposite signs, and sqrt(-p1 p3) = z
+ * sin(a) whatever the aspect. That is `turn`. Off-diagonal terms of one
+ * sign are a shear, which neither a crop nor another shot produces: on
+ * smooth pictures it is the fit's noise (the residuals of a blurred
+ * picture are correlated, so the standard error understates it), and the
+ * copy test bounds the turn tightly and the whole skew only loosely.
  *
  * Sampling is bilinear; gradients are central differences (one-sided at
  * the edges); blurs are separable Gaussians with mirrored edges and fixed
@@ -42,6 +60,8 @@
 #define COARSE_MIN_CORR 0.9      /* below this after the coarse level: no match, stop */
 #define GIVE_UP_AFTER 8          /* coarse iterations after which ... */
 #define GIVE_UP_CORR 0.7         /* ... a correlation still below this ends the fit */
+#define ROBUST_K 1.0f            /* Huber weights beyond this many RMS residuals (at least 1 grey level) ... */
+#define REJECT_K 8.0f            /* ... and weight 0 beyond this many (a caption's pixels) */
 
 /*
  * Gaussian kernels, sigma 1 (radius 4) and sigma 2 (radius 8): exp(-i^2 /
@@ -198,14 +218,10 @@ static int solve(double m[NP][NP], const double v[NP], double x[NP], double inv_
 /* Running sums over the pixels of B that land inside A under q. */
 struct sums {
 	double m[NP][NP], v[NP];   /* normal matrix (upper triangle) and J^T r */
-	double sa, sb, saa, sbb, sab, srr;
+	double sa, sb, saa, sbb, sab, srr, wsum;
 	long cnt;
 };
 
-/*
- * Accumulate the sums for map q, gain g, offset h. With `normal` zero only
- * the moments (sa.. sab, cnt) are gathered.
- */
 /*
  * One row's sums, from which the row's share of the normal matrix and of
  * J^T r follows: J = (gx u, gx v, gx, gy u, gy v, gy, -b, -1) and v is fixed
@@ -241,11 +257,13 @@ static void add_row(struct sums *s, const struct rowsums *w, double v)
 }
 
 /*
- * Accumulate the sums for map q, gain g, offset h. With `normal` zero only
- * the moments (sa.. sab, cnt) are gathered.
+ * Accumulate the sums for map q, gain g, offset h, each pixel weighted 1,
+ * or cut / |r| where its residual r exceeds cut > 0, or 0 where it exceeds
+ * REJECT_K cuts. With `normal` zero only the moments (sa.. sab, srr, cnt,
+ * wsum) are gathered.
  */
 static void accumulate(const struct level *lv, const double q[6], double g, double h,
-		       int normal, struct sums *s)
+		       int normal, float cut, struct sums *s)
 {
 	int n = lv->n;
 	float lim = (float)(n - 1), fg = (float)g, fh = (float)h;
@@ -254,13 +272,13 @@ static void accumulate(const struct level *lv, const double q[6], double g, doub
 	for (int v = 0; v < n; v++) {
 		/* One row in float, added to the double sums at its end. */
 		struct rowsums w;
-		float sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, srr = 0;
+		float sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, srr = 0, ws = 0;
 		long cnt = 0;
 
 		memset(&w, 0, sizeof(w));
 		for (int u = 0; u < n; u++) {
 			float xa = (float)(q[0] * u + q[1] * v + q[2]), ya = (float)(q[3] * u + q[4] * v + q[5]);
-			float a, b, r, gx, gy, fu = (float)u, t1;
+			float a, b, r, gx, gy, gxw, gyw, fu = (float)u, t1, wt;
 			struct tap t;
 
 			if (!(xa >= 0 && xa <= lim && ya >= 0 && ya <= lim))
@@ -268,32 +286,37 @@ static void accumulate(const struct level *lv, const double q[6], double g, doub
 			t = tap_at(n, xa, ya);
 			a = sample(lv->a, n, t);
 			b = lv->b[v * n + u];
+			r = a - fg * b - fh;
+			wt = cut <= 0.0f || fabsf(r) <= cut ? 1.0f :
+			     fabsf(r) > REJECT_K * cut ? 0.0f : cut / fabsf(r);
 			cnt++;
-			sa += a;
-			sb += b;
-			saa += a * a;
-			sbb += b * b;
-			sab += a * b;
+			ws += wt;
+			sa += wt * a;
+			sb += wt * b;
+			saa += wt * a * a;
+			sbb += wt * b * b;
+			sab += wt * a * b;
+			srr += wt * r * r;
 			if (!normal)
 				continue;
 			gx = sample(lv->gx, n, t);
 			gy = sample(lv->gy, n, t);
-			r = a - fg * b - fh;
-			srr += r * r;
-			t1 = gx * gx;
+			gxw = gx * wt;   /* J^T W J and J^T W r: one factor of each term weighted */
+			gyw = gy * wt;
+			t1 = gx * gxw;
 			w.xx[0] += t1; w.xx[1] += t1 * fu; w.xx[2] += t1 * fu * fu;
-			t1 = gx * gy;
+			t1 = gx * gyw;
 			w.xy[0] += t1; w.xy[1] += t1 * fu; w.xy[2] += t1 * fu * fu;
-			t1 = gy * gy;
+			t1 = gy * gyw;
 			w.yy[0] += t1; w.yy[1] += t1 * fu; w.yy[2] += t1 * fu * fu;
-			w.xb[0] += gx * b; w.xb[1] += gx * b * fu;
-			w.yb[0] += gy * b; w.yb[1] += gy * b * fu;
-			w.x[0] += gx; w.x[1] += gx * fu;
-			w.y[0] += gy; w.y[1] += gy * fu;
-			w.xr[0] += gx * r; w.xr[1] += gx * r * fu;
-			w.yr[0] += gy * r; w.yr[1] += gy * r * fu;
-			w.br += b * r;
-			w.r += r;
+			w.xb[0] += gxw * b; w.xb[1] += gxw * b * fu;
+			w.yb[0] += gyw * b; w.yb[1] += gyw * b * fu;
+			w.x[0] += gxw; w.x[1] += gxw * fu;
+			w.y[0] += gyw; w.y[1] += gyw * fu;
+			w.xr[0] += gxw * r; w.xr[1] += gxw * r * fu;
+			w.yr[0] += gyw * r; w.yr[1] += gyw * r * fu;
+			w.br += b * r * wt;
+			w.r += r * wt;
 		}
 		s->cnt += cnt;
 		s->sa += sa;
@@ -302,10 +325,11 @@ static void accumulate(const struct level *lv, const double q[6], double g, doub
 		s->sbb += sbb;
 		s->sab += sab;
 		s->srr += srr;
+		s->wsum += ws;
 		if (normal) {
 			s->m[6][6] += sbb;
 			s->m[6][7] += sb;
-			s->m[7][7] += (double)cnt;
+			s->m[7][7] += ws;
 			add_row(s, &w, v);
 		}
 	}
@@ -313,7 +337,7 @@ static void accumulate(const struct level *lv, const double q[6], double g, doub
 
 static double correlation(const struct sums *s)
 {
-	double c = (double)s->cnt;
+	double c = s->wsum;
 	double va = s->saa - s->sa * s->sa / c, vb = s->sbb - s->sb * s->sb / c;
 
 	if (s->cnt < 2 || va <= 1e-9 || vb <= 1e-9)
@@ -322,18 +346,21 @@ static double correlation(const struct sums *s)
 }
 
 /*
- * Gauss-Newton on one level from q (updated in place). Gain and offset start
- * from the moments. Returns -1 when too few pixels overlap, the normal
- * matrix is singular (no structure to align on), or the correlation is still
- * below give_up after GIVE_UP_AFTER iterations (two different pictures: a
- * fit that wanders without converging would otherwise run MAX_ITER).
+ * Gauss-Newton on one level from q (updated in place), reweighted after
+ * each iteration (*cut: the weights' cut for the final sums, 0 when
+ * unweighted). Gain and offset start from the moments. Returns -1 when too
+ * few pixels overlap, the normal matrix is singular (no structure to align
+ * on), or the correlation is still below give_up after GIVE_UP_AFTER
+ * iterations (two different pictures: a fit that wanders without
+ * converging would otherwise run MAX_ITER).
  */
 static int refine(const struct level *lv, double q[6], double *g, double *h, double give_up,
-		  struct sums *s)
+		  float *cut, struct sums *s)
 {
 	long need = (long)(MIN_INSIDE * lv->n * lv->n);
 
-	accumulate(lv, q, 0.0, 0.0, 0, s);
+	*cut = 0.0f;
+	accumulate(lv, q, 0.0, 0.0, 0, 0.0f, s);
 	if (s->cnt < need)
 		return -1;
 	{
@@ -347,9 +374,14 @@ static int refine(const struct level *lv, double q[6], double *g, double *h, dou
 	for (int it = 0; it < MAX_ITER; it++) {
 		double d[NP], step = 0.0;
 
-		accumulate(lv, q, *g, *h, 1, s);
+		accumulate(lv, q, *g, *h, 1, *cut, s);
 		if (s->cnt < need || (it >= GIVE_UP_AFTER && correlation(s) < give_up))
 			return -1;
+		{
+			float rms = (float)sqrt(s->srr / s->wsum);
+
+			*cut = ROBUST_K * (rms > 1.0f ? rms : 1.0f);
+		}
 		for (int i = 0; i < NP; i++)
 			s->v[i] = -s->v[i];
 		if (solve(s->m, s->v, d, NULL))
@@ -390,18 +422,19 @@ static void fit(const float *a1, const float *gx1, const float *gy1, const float
 	struct level lv0 = { a0, gx0, gy0, b0, N0 }, lv1 = { a1, gx1, gy1, b1, N1 };
 	double q[6] = { 1, 0, 0, 0, 1, 0 }, g, h, inv[NP], d[NP], lim = N1 - 0.5, ex = 0.0;
 	struct sums sums, *s = &sums;
+	float cut;
 
 	memset(res, 0, sizeof(*res));
-	if (refine(&lv0, q, &g, &h, GIVE_UP_CORR, s))
+	if (refine(&lv0, q, &g, &h, GIVE_UP_CORR, &cut, s))
 		return;
-	accumulate(&lv0, q, g, h, 0, s);
+	accumulate(&lv0, q, g, h, 0, cut, s);
 	if (correlation(s) < COARSE_MIN_CORR)
 		return;
 	q[2] *= 2.0;   /* coarse pixel i is fine pixel 2i */
 	q[5] *= 2.0;
-	if (refine(&lv1, q, &g, &h, 0.0, s))
+	if (refine(&lv1, q, &g, &h, 0.0, &cut, s))
 		return;
-	accumulate(&lv1, q, g, h, 1, s);
+	accumulate(&lv1, q, g, h, 1, cut, s);
 	if ((double)s->cnt < MIN_INSIDE * N1 * N1 || solve(s->m, s->v, d, inv))
 		return;
 	res->ok = 1;
@@ -409,6 +442,7 @@ static void fit(const float *a1, const float *gx1, const float *gy1, const float
 		res->p[i] = (float)q[i];
 	res->corr = (float)correlation(s);
 	res->skew = (float)(fabs(q[1]) + fabs(q[3]));
+	res->turn = q[1] * q[3] < 0.0 ? (float)sqrt(-q[1] * q[3]) : 0.0f;
 	res->skew_error = (float)sqrt((inv[1] + inv[3]) * s->srr / (double)s->cnt);
 	res->inside = (float)((double)s->cnt / (N1 * N1));
 	for (int c = 0; c < 4; c++) {
@@ -433,7 +467,8 @@ static int same_scene(const struct dp_align_result *r)
 static int copy_of(const struct dp_align_result *r)
 {
 	return same_scene(r) && r->skew_error <= DP_ALIGN_MAX_SKEW_ERROR &&
-	       r->skew <= DP_ALIGN_MAX_SKEW && r->excess <= DP_ALIGN_MAX_EXCESS;
+	       r->turn <= DP_ALIGN_MAX_TURN && r->skew <= DP_ALIGN_MAX_SKEW &&
+	       r->excess <= DP_ALIGN_MAX_EXCESS;
 }
 
 void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],

@@ -133,8 +133,9 @@ struct dp_align_work {
 struct dp_align_result {
 	int ok;            /* 0: no fit (too little overlap, no structure, no coarse match) */
 	float p[6];        /* A(p0 u + p1 v + p2, p3 u + p4 v + p5) ~ B(u, v), pixel units */
-	float corr;        /* Pearson correlation of the aligned pixels */
+	float corr;        /* Pearson correlation of the aligned pixels, weighted as the fit */
 	float skew;        /* |p1| + |p3|: 0 for a crop or rescale, ~0.035 per degree turned */
+	float turn;        /* sqrt(-p1 p3) when p1, p3 differ in sign, else 0: zoom x sin(angle) of a turn */
 	float skew_error;  /* standard error of skew from the fit */
 	float inside;      /* share of B's pixels that land inside A */
 	float excess;      /* how far B's frame reaches outside A's, share of the side */
@@ -157,8 +158,11 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
  *   DP_ALIGN_COPY   in one direction, one is a crop, rescale or retone of the
  *                   other without rotation: fitted, corr >= DP_ALIGN_MIN_CORR,
  *                   skew_error <= DP_ALIGN_MAX_SKEW_ERROR (enough structure to
- *                   tell), skew <= DP_ALIGN_MAX_SKEW, excess <=
- *                   DP_ALIGN_MAX_EXCESS (the fitted frame lies inside the other);
+ *                   tell), turn <= DP_ALIGN_MAX_TURN (about 0.09 degrees),
+ *                   skew <= DP_ALIGN_MAX_SKEW (the off-diagonal terms are
+ *                   small: a fit that bends more than that is not a crop),
+ *                   excess <= DP_ALIGN_MAX_EXCESS (the fitted frame lies
+ *                   inside the other);
  *   DP_ALIGN_SCENE  not that, but in one direction the fit is as close
  *                   (corr) and about as well determined (skew_error <=
  *                   DP_ALIGN_SCENE_MAX_SKEW_ERROR): the same scene seen from
@@ -166,7 +170,8 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
  *   DP_ALIGN_NONE   otherwise.
  */
 #define DP_ALIGN_MIN_CORR 0.95f
-#define DP_ALIGN_MAX_SKEW 0.005f
+#define DP_ALIGN_MAX_SKEW 0.01f
+#define DP_ALIGN_MAX_TURN 0.0015f
 #define DP_ALIGN_MAX_SKEW_ERROR 0.002f
 #define DP_ALIGN_MAX_EXCESS 0.02f
 #define DP_ALIGN_SCENE_MAX_SKEW_ERROR 0.003f

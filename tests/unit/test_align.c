@@ -7,9 +7,15 @@
  * makes them. Checked:
  *   - the same view, crops of 1-8% per side, crops with a tone change, and
  *     crops of crops are accepted, and the fitted map is the crop's;
+ *   - so are crops that carry a caption (a timestamp-like strip of white
+ *     and dark blocks in a corner, 3-5% of the picture): the fit weighs
+ *     such pixels down instead of bending the map to them;
  *   - views turned by 1.5-4 degrees (skew about 0.035 per degree) (another shot of the scene), shifted
  *     views whose frame reaches outside the other, other scenes, and flat
  *     pictures are rejected;
+ *   - the verdict: off-diagonal terms of one sign (a shear: fitting noise)
+ *     do not stop a copy, terms of opposite signs (a turn) over 0.09
+ *     degrees do, and so does any bend past DP_ALIGN_MAX_SKEW;
  *   - the result is the same whatever the order of the calls (no state).
  *
  * Usage: test_align [--seed N]
@@ -85,6 +91,16 @@ static void view(const float *sc, double x0, double y0, double x1, double y1, do
 	free(scratch);
 }
 
+/* Burn a caption into a thumbnail: a strip of light and dark blocks, h rows high, at the corner. */
+static void caption(uint8_t t[DP_ALIGN_BYTES], int corner, int h, int len)
+{
+	int y0 = corner & 2 ? DP_ALIGN_SIDE - 1 - h : 1, x0 = corner & 1 ? DP_ALIGN_SIDE - 1 - len : 1;
+
+	for (int y = y0; y < y0 + h; y++)
+		for (int x = x0; x < x0 + len; x++)
+			t[y * DP_ALIGN_SIDE + x] = (x / 2 + y) % 3 ? 245 : 15;
+}
+
 static struct dp_align_work work;
 
 /* The verdict on a and b; res filled. */
@@ -148,6 +164,21 @@ int main(int argc, char **argv)
 		tap_ok(acc == DP_ALIGN_COPY, "a crop of a crop is accepted (excess %.3f %.3f)",
 		       res[0].excess, res[1].excess);
 	}
+	for (int k = 0; k < 4; k++) {
+		double f[4], expect0;
+		uint8_t crop[DP_ALIGN_BYTES];
+
+		for (int i = 0; i < 4; i++)
+			f[i] = 0.01 + 0.07 * unit();
+		view(sc, B0 + f[0] * W, B0 + f[1] * W, B1 - f[2] * W, B1 - f[3] * W, 0, 1, 0, crop);
+		caption(crop, k, 3 + k / 2, 30 + 6 * (k & 1));
+		expect0 = 1 - f[0] - f[2];
+		acc = verdict(base, crop, res);
+		tap_ok(acc == DP_ALIGN_COPY && fabsf(res[0].p[0] - (float)expect0) < 0.01f,
+		       "crop %d with a caption in corner %d accepted, x scale %.4f (want %.4f; corr %.4f "
+		       "skew %.5f+-%.5f turn %.5f)", k, k, res[0].p[0], expect0, res[0].corr, res[0].skew,
+		       res[0].skew_error, res[0].turn);
+	}
 	for (int k = 0; k < 6; k++) {
 		double deg = (1.5 + 2.5 * unit()) * (k & 1 ? -1 : 1), f = 0.03 + 0.04 * unit();
 		uint8_t turned[DP_ALIGN_BYTES];
@@ -159,6 +190,10 @@ int main(int argc, char **argv)
 		       res[0].corr, res[0].skew, res[1].skew);
 		tap_ok(res[0].ok && res[0].skew > 0.025f * (float)fabs(deg),
 		       "turned %.2f degrees: skew %.4f shows the turn", deg, res[0].skew);
+		caption(turned, k, 5, 40);
+		acc = verdict(base, turned, res);
+		tap_ok(acc == DP_ALIGN_SCENE, "turned %.2f degrees with a caption: still not a copy "
+		       "(skew %.4f / %.4f)", deg, res[0].skew, res[1].skew);
 	}
 	for (int k = 0; k < 4; k++) {
 		double dx = (0.05 + 0.05 * unit()) * (k & 1 ? -1 : 1) * W, dy = (k & 2 ? 0.06 : -0.04) * W;
@@ -183,6 +218,27 @@ int main(int argc, char **argv)
 	acc = verdict(flat, flat, res);
 	tap_ok(acc == DP_ALIGN_NONE, "a plain ramp is not accepted (skew error %.4f)",
 	       res[0].skew_error);
+	{
+		/* A fitted copy, then its off-diagonal terms changed. */
+		struct dp_align_result r[2] = { { .ok = 1, .p = { 0.95f, 0, 2, 0, 0.93f, 1 }, .corr = 0.98f,
+						  .skew_error = 0.001f, .inside = 0.9f, .excess = 0 } };
+		struct { float p1, p3; int want; const char *what; } cases[] = {
+			{ 0.0f, 0.0f, DP_ALIGN_COPY, "no off-diagonal terms" },
+			{ 0.005f, 0.004f, DP_ALIGN_COPY, "a shear of 0.009 (turn 0)" },
+			{ -0.001f, 0.0015f, DP_ALIGN_COPY, "a turn of 0.0012 (0.07 degrees)" },
+			{ -0.002f, 0.003f, DP_ALIGN_SCENE, "a turn of 0.0024 (0.14 degrees)" },
+			{ 0.007f, 0.005f, DP_ALIGN_SCENE, "a shear of 0.012, over DP_ALIGN_MAX_SKEW" },
+		};
+
+		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			r[0].p[1] = cases[k].p1;
+			r[0].p[3] = cases[k].p3;
+			r[0].skew = fabsf(cases[k].p1) + fabsf(cases[k].p3);
+			r[0].turn = cases[k].p1 * cases[k].p3 < 0 ? sqrtf(-cases[k].p1 * cases[k].p3) : 0;
+			tap_ok(dp_align_verdict(r) == cases[k].want, "verdict with %s: %s", cases[k].what,
+			       cases[k].want == DP_ALIGN_COPY ? "copy" : "same scene");
+		}
+	}
 	free(sc);
 	free(sc2);
 	return tap_done();
