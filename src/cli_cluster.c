@@ -24,6 +24,7 @@
 #include "hash.h"
 #include "kernels.h"
 #include "pipeline.h"
+#include "scanfile.h"
 #include "status.h"
 #include "table.h"
 #include "verify.h"
@@ -77,14 +78,22 @@ const char dp_cli_usage_query[] =
 	"hash in hex) and print every stored file within the distance, best first:\n"
 	"distance, row, path. Stored files are compared on their whole-image hash\n"
 	"and on their hash inside uniform borders; files whose hashes are\n"
-	"low-information are not listed.\n"
+	"low-information are not listed. With PDQ, when the scan stored\n"
+	"thumbnails, stored files within the alignment distance whose thumbnail\n"
+	"aligns with IMAGE's as a crop or rescale are listed too, marked\n"
+	"\"(aligned copy)\" (as cluster's alignment check, docs/CLUSTER.md).\n"
 	"\n"
 	"options:\n"
 	"      --max-distance D     default 31 (pdq), 8 (64-bit hashes)\n"
+	"      --align-distance A   pdq, an IMAGE: check stored files within A\n"
+	"                           (default 90 when the scan stored thumbnails;\n"
+	"                           0: off)\n"
 	"      --hash NAME          pdq (default), phash, dhash or ahash\n"
 	"      --rotations          pdq: also match the 8 rotations/mirrors of IMAGE\n"
+	"                           (no alignment check)\n"
 	"      --quality-min Q      default 50\n"
-	"      --json               one JSON object per match and line\n"
+	"      --json               one JSON object per match and line (\"match\":\n"
+	"                           \"hash\" or \"copy\")\n"
 	"\n"
 	"exit status: 0 ok (matches or not), 1 missing or damaged file or an IMAGE\n"
 	"that cannot be hashed, 2 wrong arguments.\n";
@@ -346,7 +355,15 @@ struct match {
 	uint32_t row;
 	unsigned d;
 	int variant;
+	int aligned;   /* beyond the distance, kept by the alignment check */
 };
+
+static int cmp_match_row(const void *a, const void *b)
+{
+	const struct match *x = a, *y = b;
+
+	return (x->row > y->row) - (x->row < y->row);
+}
 
 static int cmp_match(const void *a, const void *b)
 {
@@ -367,21 +384,48 @@ static int parse_hex64(const char *s, uint64_t *v)
 	return 0;
 }
 
-/* The query codes of one argument: 1 code, or 8 with rotations (PDQ image). */
+/* An image query with the alignment check: hashed as the scan hashes (opts, w) into row. */
+struct query_image {
+	struct dp_worker *w;
+	struct dp_scan_opts opts;
+	struct dp_row row;
+};
+
+/*
+ * The query codes of one argument: 1 code, or 8 with rotations (PDQ image).
+ * With qi (PDQ, no rotations) an image is hashed through it and *thumb
+ * set: its thumbnail is then in qi->row.hashes.thumb.
+ */
 static int query_codes(const char *arg, unsigned kind, int rotations, struct doppel_hasher *h,
-		       uint64_t codes[8][4], int *ncodes, int *quality, char *why, size_t whyn)
+		       struct query_image *qi, uint64_t codes[8][4], int *ncodes, int *quality,
+		       int *thumb, char *why, size_t whyn)
 {
 	struct doppel_hashes out;
 	struct dp_err err;
 
 	*quality = -1;
 	*ncodes = 1;
+	*thumb = 0;
 	memset(codes, 0, 8 * 4 * sizeof(uint64_t));
 	if (kind == DP_HASH_PDQ && strlen(arg) == 64 &&
 	    dp_hash_pdq_from_hex(arg, (uint8_t *)codes[0], &err) == 0)
 		return 0;
 	if (kind != DP_HASH_PDQ && parse_hex64(arg, &codes[0][0]) == 0)
 		return 0;
+	if (qi) {
+		struct dp_walk_entry e = { .path = (char *)arg, .status = DP_ST_OK };
+
+		dp_scan_one(qi->w, &e, &qi->opts, &qi->row);
+		if (qi->row.status != DP_ST_OK) {
+			snprintf(why, whyn, "%s", qi->row.message[0] ? qi->row.message :
+				 dp_file_status_name(qi->row.status));
+			return -1;
+		}
+		memcpy(codes[0], qi->row.hashes.pdq, 32);
+		*quality = qi->row.hashes.pdq_quality;
+		*thumb = 1;
+		return 0;
+	}
 	if (kind == DP_HASH_PDQ && rotations) {
 		uint8_t v[DOPPEL_DIHEDRAL][DOPPEL_PDQ_BYTES];
 
@@ -414,6 +458,8 @@ static void print_match(const struct dp_table *t, const char *arg, const struct 
 		fputs(t->path[m->row], stdout);
 		if (m->variant > 0)
 			printf("\t(%s)", doppel_dihedral_name(m->variant));
+		if (m->aligned)
+			fputs("\t(aligned copy)", stdout);
 		putchar('\n');
 		return;
 	}
@@ -422,7 +468,64 @@ static void print_match(const struct dp_table *t, const char *arg, const struct 
 	json_str(stdout, arg);
 	printf(",\"distance\":%u,\"row\":%u,\"path\":", m->d, m->row);
 	json_str(stdout, t->path[m->row]);
-	printf(",\"sha256\":\"%s\",\"variant\":\"%s\"}\n", sha, doppel_dihedral_name(m->variant));
+	printf(",\"sha256\":\"%s\",\"variant\":\"%s\",\"match\":\"%s\"}\n", sha,
+	       doppel_dihedral_name(m->variant), m->aligned ? "copy" : "hash");
+}
+
+/*
+ * The alignment check of an image query: of best[0..*nb) (each row once),
+ * those beyond maxd stay only when the stored thumbnail and the query's
+ * (qthumb) align as copies (marked aligned; *naligned counts them). *thumbs
+ * is a buffer kept between calls. Returns 0 or an error (file changed
+ * since it was loaded, no memory) in err.
+ */
+static int align_matches(const struct dp_table *t, const uint8_t *qthumb, struct dp_align_work *work,
+			 int maxd, struct match *best, size_t *nb, size_t *naligned,
+			 uint8_t (**thumbs)[DP_THUMB_BYTES], struct dp_err *err)
+{
+	size_t nc = 0, kept = 0;
+	uint32_t *rows;
+	int rc;
+
+	*naligned = 0;
+	/* Candidates (beyond maxd) first, in row order, for dp_table_read_thumbs. */
+	for (size_t m = 0; m < *nb; m++)
+		if (best[m].d > (unsigned)maxd) {
+			struct match tmp = best[nc];
+
+			best[nc++] = best[m];
+			best[m] = tmp;
+		}
+	if (!nc)
+		return 0;
+	qsort(best, nc, sizeof(*best), cmp_match_row);
+	rows = malloc(nc * sizeof(*rows));
+	free(*thumbs);
+	*thumbs = malloc(nc * sizeof(**thumbs));
+	if (!rows || !*thumbs) {
+		free(rows);
+		return dp_err_set(err, DP_E_NOMEM, "query: out of memory for %zu thumbnails", nc);
+	}
+	for (size_t k = 0; k < nc; k++)
+		rows[k] = best[k].row;
+	rc = dp_table_read_thumbs(t, rows, nc, *thumbs, err);
+	free(rows);
+	if (rc)
+		return rc;
+	for (size_t k = 0; k < nc; k++) {
+		struct dp_align_result res[2];
+
+		dp_align_thumbs((*thumbs)[k], qthumb, work, res);
+		if (dp_align_verdict(res) == DP_ALIGN_COPY) {
+			best[kept] = best[k];
+			best[kept++].aligned = 1;
+		}
+	}
+	*naligned = kept;
+	for (size_t m = nc; m < *nb; m++)
+		best[kept++] = best[m];
+	*nb = kept;
+	return 0;
 }
 
 int dp_cli_query(int argc, char **argv)
@@ -432,13 +535,17 @@ int dp_cli_query(int argc, char **argv)
 		{ "hash", required_argument, NULL, O_HASH },
 		{ "rotations", no_argument, NULL, O_ROT },
 		{ "quality-min", required_argument, NULL, O_QMIN },
+		{ "align-distance", required_argument, NULL, O_ALIGN },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned kind = DP_HASH_PDQ;
-	int maxd = -1, qmin = 50, json = 0, rotations = 0, ch, rc = EXIT_OK, nwords;
+	int maxd = -1, qmin = 50, json = 0, rotations = 0, align = -1, ch, rc = EXIT_OK, nwords;
 	struct doppel_hasher *h = NULL;
+	struct query_image *qi = NULL;
+	struct dp_align_work *work = NULL;
+	uint8_t (*thumbs)[DP_THUMB_BYTES] = NULL;
 	struct match *best = NULL;
 	uint32_t *ids = NULL, *erow = NULL, *slot = NULL;
 	uint64_t *codes = NULL, *ecodes = NULL;
@@ -461,6 +568,10 @@ int dp_cli_query(int argc, char **argv)
 			if (dp_cli_parse_int(optarg, 0, 101, &qmin))
 				return dp_cli_usage_error("query: --quality-min wants 0..101, not '%s'", optarg);
 			break;
+		case O_ALIGN:
+			if (dp_cli_parse_int(optarg, 0, 256, &align))
+				return dp_cli_usage_error("query: --align-distance wants 0..256, not '%s'", optarg);
+			break;
 		case O_ROT: rotations = 1; break;
 		case O_JSON: json = 1; break;
 		case 'h': fputs(dp_cli_usage_query, stdout); return EXIT_OK;
@@ -471,6 +582,8 @@ int dp_cli_query(int argc, char **argv)
 		return dp_cli_usage_error("query: give a result file and one or more images or hashes");
 	if (rotations && kind != DP_HASH_PDQ)
 		return dp_cli_usage_error("query: --rotations needs --hash pdq");
+	if (align > 0 && (kind != DP_HASH_PDQ || rotations))
+		return dp_cli_usage_error("query: --align-distance needs --hash pdq, without --rotations");
 	if (maxd < 0)
 		maxd = kind == DP_HASH_PDQ ? 31 : 8;
 	if (kind != DP_HASH_PDQ && maxd > 64)
@@ -483,6 +596,29 @@ int dp_cli_query(int argc, char **argv)
 		dp_table_free(&t);
 		return dp_cli_fail(&err);
 	}
+	if (align > 0 && !(t.hashes & DP_HASH_THUMB)) {
+		dp_err_set(&err, DP_E_ARG, "query: %s has no thumbnails for --align-distance: scan "
+			   "with --hashes ...,thumb (the default)", argv[optind]);
+		dp_table_free(&t);
+		return dp_cli_fail(&err);
+	}
+	if (align < 0)
+		align = kind == DP_HASH_PDQ && !rotations && (t.hashes & DP_HASH_THUMB) ?
+			DP_ALIGN_DISTANCE_DEFAULT : 0;
+	if (align <= maxd)
+		align = 0;   /* nothing beyond the hash match to check */
+	if (align) {
+		qi = calloc(1, sizeof(*qi));
+		work = malloc(sizeof(*work));
+		if (qi) {
+			dp_scan_opts_default(&qi->opts);
+			qi->opts.hashes = DP_HASH_PDQ | DP_HASH_THUMB;
+			qi->opts.decode.orient = t.orient;
+			qi->opts.decode.exact = t.exact || t.reference;
+			qi->opts.decode.reference = t.reference;
+			qi->w = dp_worker_new();
+		}
+	}
 	codes = dp_table_codes(&t, kind, &nwords);
 	ids = malloc((2 * t.n + 1) * sizeof(uint32_t));
 	erow = malloc((2 * t.n + 1) * sizeof(uint32_t));
@@ -492,7 +628,8 @@ int dp_cli_query(int argc, char **argv)
 	h = doppel_hasher_new(kind, (t.orient ? 0 : DOPPEL_NO_ORIENT) |
 				    (t.exact ? DOPPEL_EXACT : 0) |
 				    (t.reference ? DOPPEL_REFERENCE_PDQ : 0));
-	if (!codes || !ids || !erow || !ecodes || !best || !slot || !h) {
+	if (!codes || !ids || !erow || !ecodes || !best || !slot || !h ||
+	    (align && (!qi || !qi->w || !work))) {
 		fprintf(stderr, "doppel: out of memory\n");
 		rc = EXIT_FAIL;
 		goto out;
@@ -519,12 +656,13 @@ int dp_cli_query(int argc, char **argv)
 		ids[e] = (uint32_t)e;
 	for (int a = optind + 1; a < argc; a++) {
 		uint64_t q[8][4];
-		int nq, quality;
+		int nq, quality, thumb;
 		char why[512];
 		struct dp_pairs hits = { 0 };
-		size_t nb = 0;
+		size_t nb = 0, naligned = 0;
 
-		if (query_codes(argv[a], kind, rotations, h, q, &nq, &quality, why, sizeof(why))) {
+		if (query_codes(argv[a], kind, rotations, h, qi, q, &nq, &quality, &thumb, why,
+				sizeof(why))) {
 			fprintf(stderr, "doppel: query: %s: %s\n", argv[a], why);
 			rc = EXIT_FAIL;
 			continue;
@@ -533,7 +671,8 @@ int dp_cli_query(int argc, char **argv)
 			fprintf(stderr, "doppel: query: %s: PDQ quality %d is under %d: matches are "
 				"not meaningful\n", argv[a], quality, qmin);
 		for (int v = 0; v < nq; v++)
-			if (dp_brute_query(ecodes, nwords, ids, nids, q[v], (uint32_t)v, maxd, &hits)) {
+			if (dp_brute_query(ecodes, nwords, ids, nids, q[v], (uint32_t)v,
+					   thumb ? align : maxd, &hits)) {
 				fprintf(stderr, "doppel: out of memory\n");
 				rc = EXIT_FAIL;
 				break;
@@ -545,14 +684,23 @@ int dp_cli_query(int argc, char **argv)
 
 			if (m == nb) {
 				slot[row] = (uint32_t)nb + 1;
-				best[nb++] = (struct match){ row, hits.v[k].d, (int)hits.v[k].i };
+				best[nb++] = (struct match){ row, hits.v[k].d, (int)hits.v[k].i, 0 };
 			} else if (hits.v[k].d < best[m].d)
-				best[m] = (struct match){ row, hits.v[k].d, (int)hits.v[k].i };
+				best[m] = (struct match){ row, hits.v[k].d, (int)hits.v[k].i, 0 };
 		}
 		for (size_t m = 0; m < nb; m++)
 			slot[best[m].row] = 0;
+		if (thumb && align_matches(&t, qi->row.hashes.thumb, work, maxd, best, &nb, &naligned,
+					   &thumbs, &err) != 0) {
+			dp_pairs_free(&hits);
+			rc = dp_cli_fail(&err);
+			break;
+		}
 		qsort(best, nb, sizeof(*best), cmp_match);
-		if (!json)
+		if (!json && thumb)
+			printf("# %s: %zu within %d, %zu more aligned as copies within %d\n", argv[a],
+			       nb - naligned, maxd, naligned, align);
+		else if (!json)
 			printf("# %s: %zu within %d\n", argv[a], nb, maxd);
 		for (size_t m = 0; m < nb; m++)
 			print_match(&t, argv[a], &best[m], json);
@@ -560,6 +708,11 @@ int dp_cli_query(int argc, char **argv)
 	}
 out:
 	doppel_hasher_free(h);
+	if (qi)
+		dp_worker_free(qi->w);
+	free(qi);
+	free(work);
+	free(thumbs);
 	free(best);
 	free(slot);
 	free(ids);

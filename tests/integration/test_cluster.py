@@ -200,6 +200,11 @@ nothumb = os.path.join(work, "nothumb.h5")
 r = doppel("scan", corpus, "-o", nothumb, "-q", "--hashes", "pdq,dhash")
 r2 = doppel("cluster", nothumb, "-q")
 nt, ntattrs = read(nothumb, "shot")
+r4 = doppel("query", nothumb, os.path.join(corpus, "originals", "photo_0.jpg"), "--align-distance", "90")
+ok(r4.returncode == 2 and b"thumbnails" in r4.stderr, "query --align-distance on a scan without thumbnails exits 2",
+   r4.stderr)
+r4 = doppel("query", h5, os.path.join(corpus, "originals", "photo_0.jpg"), "--align-distance", "90", "--rotations")
+ok(r4.returncode == 2 and b"--align-distance" in r4.stderr, "query --align-distance with --rotations exits 2")
 r3 = doppel("cluster", nothumb, "--align-distance", "90", "--name", "x")
 ok(r.returncode == 0 and r2.returncode == 0 and ntattrs["align_distance"] == 0 and hash_pairs(nt) == want,
    "a scan without thumbnails clusters on hashes alone", r2.stderr)
@@ -444,7 +449,24 @@ ok({i for i in range(n) if label[i] == label[p0] and rowdist(i, p0) <= 31} <= fo
    "query: every member of photo_0's shot group within 31 is listed")
 r2 = doppel("query", h5, bytes(pdq[p0]).hex())
 ok(r2.returncode == 0 and [l.split(b"\t")[:2] for l in r2.stdout.splitlines()[1:]] ==
-   [l[:2] for l in lines], "query by hex hash gives the same list")
+   [l[:2] for l in lines if l[-1] != b"(aligned copy)"],
+   "query by hex hash gives the same hash matches (a hex hash has no thumbnail to align)")
+# The alignment check: the 8% crop is 108 bits from its photo, found as an
+# aligned copy with --align-distance 120 only; --json says how it matched.
+crop8 = os.path.join(corpus, "copies", "photo_1_crop8.jpg")
+r = doppel("query", h5, crop8, "--align-distance", "120")
+r0 = doppel("query", h5, crop8, "--align-distance", "0")
+r90 = doppel("query", h5, crop8)
+hit = [l.split(b"\t") for l in r.stdout.splitlines() if b"originals/photo_1.jpg" in l]
+ok(r.returncode == 0 and hit and int(hit[0][0]) > 90 and hit[0][-1] == b"(aligned copy)"
+   and b"originals/photo_1.jpg" not in r0.stdout + r90.stdout,
+   "query --align-distance 120: the 8% crop finds its photo as an aligned copy (not at 90, not with 0)",
+   r.stdout + r0.stdout)
+js = [json.loads(line) for line in doppel("query", h5, crop8, "--align-distance", "120", "--json").stdout.splitlines()]
+ok([j["match"] for j in js if j["path"].endswith("originals/photo_1.jpg")] == ["copy"] and
+   all(j["match"] == "hash" for j in js if j["distance"] <= 31), "query --json: \"match\" is copy or hash")
+other = [l for l in r.stdout.splitlines() if b"(aligned copy)" in l]
+ok(all(b"/photo_1" in l for l in other), "query: every aligned copy is one of photo_1 (%d)" % len(other), other)
 r = doppel("query", h5, q, "--json")
 js = [json.loads(line) for line in r.stdout.splitlines()]
 ok(r.returncode == 0 and js and js[0]["distance"] == 0 and "sha256" in js[0], "query --json")
