@@ -35,6 +35,7 @@ struct rep {
 	const char **why;           /* per row without a thumbnail: the reason */
 	size_t *start, *rows;       /* rows of label g: rows[start[g] .. start[g+1]) */
 	size_t *order, norder;      /* labels with >= 2 rows, largest first */
+	uint8_t *how;               /* per row: 1 << enum dp_pair_match of its pairs inside its group */
 	struct dp_thumb_job *jobs;  /* one per distinct SHA-256 shown (thumb, why point here) */
 	char **outs;                /* their thumbnail paths */
 	size_t njobs;
@@ -222,10 +223,14 @@ static void put_card(struct rep *r, FILE *f, size_t row, int64_t keeper)
 	const struct dp_table *t = r->t;
 	char hex[65];
 	int16_t kd = r->cr->c.keeper_distance[row];
+	/* Tied only by aligned thumbnails (no hash pair inside the group): say how. */
+	const char *how = r->how[row] & (1u << DP_MATCH_HASH) ? NULL :
+			  r->how[row] & (1u << DP_MATCH_COPY) ? "copy" :
+			  r->how[row] & (1u << DP_MATCH_SCENE) ? "scene" : NULL;
 
 	dp_sha256_hex(t->sha256[row], hex);
-	fprintf(f, "<figure class=\"card%s\" data-row=\"%zu\">\n", (int64_t)row == keeper ?
-		" keeper" : "", row);
+	fprintf(f, "<figure class=\"card%s\" data-row=\"%zu\"%s%s%s>\n", (int64_t)row == keeper ?
+		" keeper" : "", row, how ? " data-match=\"" : "", how ? how : "", how ? "\"" : "");
 	put_thumb(r, f, row, "../");
 	fputs("<figcaption><div class=\"path\">", f);
 	put_text(f, t->path[row]);
@@ -234,6 +239,10 @@ static void put_card(struct rep *r, FILE *f, size_t row, int64_t keeper)
 		fputs("<dt>keeper</dt><dd><span class=\"badge\">best copy</span></dd>", f);
 	else if (kd >= 0)
 		fprintf(f, "<dt>distance</dt><dd>%d from the keeper</dd>", kd);
+	if (how)
+		fprintf(f, "<dt>matched</dt><dd>%s</dd>", how[0] == 'c' ?
+			"thumbnails align: a crop or rescale" :
+			"thumbnails align: the same scene, camera moved");
 	fputs("<dt>size</dt><dd>", f);
 	put_count(f, t->size[row]);
 	fprintf(f, " bytes</dd><dt>pixels</dt><dd>%" PRIu32 " &times; %" PRIu32 "</dd>"
@@ -522,6 +531,19 @@ static int index_groups(struct rep *r)
 		if (r->start[g + 1] - r->start[g] >= 2)
 			r->order[r->norder++] = g;
 	qsort_r(r->order, r->norder, sizeof(*r->order), cmp_group, (void *)c->group_size);
+	/* How each row is tied to its group: the kinds of its pairs inside it. */
+	r->how = calloc(c->n ? c->n : 1, 1);
+	if (!r->how)
+		return dp_err_set(r->err, DP_E_NOMEM, "report: out of memory");
+	for (size_t k = 0; k < c->pairs.n; k++) {
+		uint32_t i = c->pairs.v[k].i, j = c->pairs.v[k].j;
+		int m = c->pair_match ? c->pair_match[k] : DP_MATCH_HASH;
+
+		if (i < c->n && j < c->n && c->label[i] == c->label[j] && m >= 0 && m <= DP_MATCH_SCENE) {
+			r->how[i] |= (uint8_t)(1u << m);
+			r->how[j] |= (uint8_t)(1u << m);
+		}
+	}
 	return 0;
 }
 
@@ -686,6 +708,7 @@ out:
 	free(r.start);
 	free(r.rows);
 	free(r.order);
+	free(r.how);
 	dp_clusters_free(&cr.c);
 out_table:
 	dp_table_free(&t);

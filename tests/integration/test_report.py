@@ -48,6 +48,8 @@ with h5py.File(h5, "r") as f:
     labels = {lv: f["clusters/%s/label" % lv][()] for lv in ("shot", "scene")}
     shots = f["clusters/scene/shot"][()]
     exact = f["clusters/shot/exact"][()]
+    pairs = {lv: list(zip(f["clusters/%s/pairs_i" % lv][()].tolist(), f["clusters/%s/pairs_j" % lv][()].tolist(),
+                          f["clusters/%s/pairs_match" % lv][()].tolist())) for lv in ("shot", "scene")}
 
 
 class Page(html.parser.HTMLParser):
@@ -84,8 +86,19 @@ def expected(level):
     return {g: rows for g, rows in groups.items() if len(rows) >= 2}
 
 
+def expected_match(level):
+    """Rows tied to their group only by aligned thumbnails: row -> "copy" or "scene"."""
+    lab, how = labels[level], {}
+    for i, j, m in pairs[level]:
+        if lab[i] == lab[j]:
+            how.setdefault(i, set()).add(m)
+            how.setdefault(j, set()).add(m)
+    return {i: "copy" if 1 in ms else "scene" for i, ms in how.items() if 0 not in ms}
+
+
 def check_report(out, level):
     exp = expected(level)
+    matched = {}
     pages = sorted(os.listdir(os.path.join(out, "g")))
     ok(pages == sorted("%d.html" % g for g in exp), "%s: one page per group of two or more files (%d)"
        % (level, len(exp)), (pages[:5], sorted(exp)[:5]))
@@ -94,6 +107,8 @@ def check_report(out, level):
     for g, rows in exp.items():
         p = parse(os.path.join(out, "g", "%d.html" % g))
         got = sorted(int(a["data-row"]) for t, a in p.tags if t == "figure")
+        matched.update((int(a["data-row"]), a["data-match"]) for t, a in p.tags
+                       if t == "figure" and "data-match" in a)
         rows_seen[g] = got
         cards += len(got)
         thumbs += sum(1 for t, a in p.tags if t == "img")
@@ -106,6 +121,9 @@ def check_report(out, level):
                "scene group %d: its shot groups nested" % g)
     ok(all(rows_seen[g] == sorted(rows) for g, rows in exp.items()),
        "%s: every group page shows exactly its members" % level)
+    want = expected_match(level)
+    ok(matched == want and (level == "scene" or "copy" in want.values()),
+       "%s: cards tied only by aligned thumbnails say so (%d)" % (level, len(want)), (matched, want))
     want_thumbs = sum(1 for rows in exp.values() for i in rows if status[i] == "ok")
     ok(thumbs == want_thumbs, "%s: a thumbnail for each member that decoded (%d)" % (level, thumbs))
     for name in ["index.html", "errors.html"]:
