@@ -458,17 +458,24 @@ static void fit(const float *a1, const float *gx1, const float *gy1, const float
 }
 
 /* One direction: the fit is close and pinned down by the picture's structure. */
+static int fitted(const struct dp_align_result *r, float max_skew_error)
+{
+	return r->ok && r->corr >= DP_ALIGN_MIN_CORR && r->skew_error <= max_skew_error;
+}
+
+/* One direction: a camera moved, turned or zoomed a little: each axis scaled by a plausible factor. */
 static int same_scene(const struct dp_align_result *r)
 {
-	return r->ok && r->corr >= DP_ALIGN_MIN_CORR && r->skew_error <= DP_ALIGN_SCENE_MAX_SKEW_ERROR;
+	return fitted(r, DP_ALIGN_SCENE_MAX_SKEW_ERROR) &&
+	       r->p[0] >= DP_ALIGN_SCENE_MIN_SCALE && r->p[0] <= 1.0f / DP_ALIGN_SCENE_MIN_SCALE &&
+	       r->p[4] >= DP_ALIGN_SCENE_MIN_SCALE && r->p[4] <= 1.0f / DP_ALIGN_SCENE_MIN_SCALE;
 }
 
 /* One direction: b is a crop, rescale or retone of a. */
 static int copy_of(const struct dp_align_result *r)
 {
-	return same_scene(r) && r->skew_error <= DP_ALIGN_MAX_SKEW_ERROR &&
-	       r->turn <= DP_ALIGN_MAX_TURN && r->skew <= DP_ALIGN_MAX_SKEW &&
-	       r->excess <= DP_ALIGN_MAX_EXCESS;
+	return fitted(r, DP_ALIGN_MAX_SKEW_ERROR) && r->turn <= DP_ALIGN_MAX_TURN &&
+	       r->skew <= DP_ALIGN_MAX_SKEW && r->excess <= DP_ALIGN_MAX_EXCESS;
 }
 
 void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],

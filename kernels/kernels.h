@@ -164,9 +164,12 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
  *                   excess <= DP_ALIGN_MAX_EXCESS (the fitted frame lies
  *                   inside the other);
  *   DP_ALIGN_SCENE  not that, but in one direction the fit is as close
- *                   (corr) and about as well determined (skew_error <=
- *                   DP_ALIGN_SCENE_MAX_SKEW_ERROR): the same scene seen from
- *                   a camera turned, shifted or zoomed a little;
+ *                   (corr), about as well determined (skew_error <=
+ *                   DP_ALIGN_SCENE_MAX_SKEW_ERROR) and scales each axis by
+ *                   DP_ALIGN_SCENE_MIN_SCALE .. 1 / DP_ALIGN_SCENE_MIN_SCALE
+ *                   (p0, p4; a fit beyond has collapsed onto a smooth
+ *                   picture's gradient): the same scene seen from a camera
+ *                   turned, shifted or zoomed a little;
  *   DP_ALIGN_NONE   otherwise.
  */
 #define DP_ALIGN_MIN_CORR 0.95f
@@ -175,6 +178,7 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
 #define DP_ALIGN_MAX_SKEW_ERROR 0.002f
 #define DP_ALIGN_MAX_EXCESS 0.02f
 #define DP_ALIGN_SCENE_MAX_SKEW_ERROR 0.003f
+#define DP_ALIGN_SCENE_MIN_SCALE 0.5f
 enum dp_align_verdict { DP_ALIGN_NONE = 0, DP_ALIGN_SCENE = 1, DP_ALIGN_COPY = 2 };
 int dp_align_verdict(const struct dp_align_result res[2]);
 

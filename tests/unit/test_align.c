@@ -15,7 +15,9 @@
  *     pictures are rejected;
  *   - the verdict: off-diagonal terms of one sign (a shear: fitting noise)
  *     do not stop a copy, terms of opposite signs (a turn) over 0.09
- *     degrees do, and so does any bend past DP_ALIGN_MAX_SKEW;
+ *     degrees do, and so does any bend past DP_ALIGN_MAX_SKEW; a fit that
+ *     scales an axis by under 0.5 or over 2 is no camera move (not the
+ *     same scene);
  *   - the result is the same whatever the order of the calls (no state).
  *
  * Usage: test_align [--seed N]
@@ -222,21 +224,26 @@ int main(int argc, char **argv)
 		/* A fitted copy, then its off-diagonal terms changed. */
 		struct dp_align_result r[2] = { { .ok = 1, .p = { 0.95f, 0, 2, 0, 0.93f, 1 }, .corr = 0.98f,
 						  .skew_error = 0.001f, .inside = 0.9f, .excess = 0 } };
-		struct { float p1, p3; int want; const char *what; } cases[] = {
-			{ 0.0f, 0.0f, DP_ALIGN_COPY, "no off-diagonal terms" },
-			{ 0.005f, 0.004f, DP_ALIGN_COPY, "a shear of 0.009 (turn 0)" },
-			{ -0.001f, 0.0015f, DP_ALIGN_COPY, "a turn of 0.0012 (0.07 degrees)" },
-			{ -0.002f, 0.003f, DP_ALIGN_SCENE, "a turn of 0.0024 (0.14 degrees)" },
-			{ 0.007f, 0.005f, DP_ALIGN_SCENE, "a shear of 0.012, over DP_ALIGN_MAX_SKEW" },
+		struct { float p0, p1, p3; int want; const char *what; } cases[] = {
+			{ 0.95f, 0.0f, 0.0f, DP_ALIGN_COPY, "no off-diagonal terms" },
+			{ 0.95f, 0.005f, 0.004f, DP_ALIGN_COPY, "a shear of 0.009 (turn 0)" },
+			{ 0.95f, -0.001f, 0.0015f, DP_ALIGN_COPY, "a turn of 0.0012 (0.07 degrees)" },
+			{ 0.95f, -0.002f, 0.003f, DP_ALIGN_SCENE, "a turn of 0.0024 (0.14 degrees)" },
+			{ 0.95f, 0.007f, 0.005f, DP_ALIGN_SCENE, "a shear of 0.012, over DP_ALIGN_MAX_SKEW" },
+			{ 0.6f, -0.05f, 0.07f, DP_ALIGN_SCENE, "a turn of 3.4 degrees, x scaled by 0.6" },
+			{ 0.3f, -0.05f, 0.07f, DP_ALIGN_NONE, "a turn of 3.4 degrees, x scaled by 0.3 (a collapsed fit)" },
+			{ 2.5f, -0.05f, 0.07f, DP_ALIGN_NONE, "a turn of 3.4 degrees, x scaled by 2.5" },
 		};
+		static const char *name[] = { "neither", "same scene", "copy" };
 
 		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			r[0].p[0] = cases[k].p0;
 			r[0].p[1] = cases[k].p1;
 			r[0].p[3] = cases[k].p3;
 			r[0].skew = fabsf(cases[k].p1) + fabsf(cases[k].p3);
 			r[0].turn = cases[k].p1 * cases[k].p3 < 0 ? sqrtf(-cases[k].p1 * cases[k].p3) : 0;
 			tap_ok(dp_align_verdict(r) == cases[k].want, "verdict with %s: %s", cases[k].what,
-			       cases[k].want == DP_ALIGN_COPY ? "copy" : "same scene");
+			       name[cases[k].want]);
 		}
 	}
 	free(sc);
