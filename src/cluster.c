@@ -709,34 +709,14 @@ static int same_run(const struct dp_table *t, const struct shot_meta *a, const s
 }
 
 /*
- * Make pair k the best of `at` (best[at]) when it is closer than the one
- * there (pairs come in order, so the first of equals stays). With drop,
- * the pair that loses (k or the one replaced) is marked there.
- */
-static void keep_best(const struct dp_clusters *c, int64_t *best, uint8_t *drop, uint32_t at,
-		      size_t k)
-{
-	if (best[at] < 0 || c->pairs.v[k].d < c->pairs.v[best[at]].d) {
-		if (drop && best[at] >= 0)
-			drop[best[at]] = 1;
-		best[at] = (int64_t)k;
-	} else if (drop) {
-		drop[k] = 1;
-	}
-}
-
-/*
  * Scene links (DP_MATCH_SCENE candidate pairs) after the capture-time runs.
  * A global hash match plus aligned thumbnails is weaker evidence than the
  * capture metadata, and one wrong link can chain two scenes, so:
  *   - between two shot groups with metadata, a link stands only when they
  *     are of one camera within scene_link_gap (it never overrides them);
- *   - between two shot groups without metadata, a link stands only when it
- *     is the best link (least distance, then first pair) of one of the two
- *     among such links: each group follows its nearest neighbour, and a
- *     chain of weaker links cannot run through it;
- *   - the components these form join at most one group with metadata:
- *     through the component's best link.
+ *   - shot groups without metadata joined by links form components; each
+ *     component joins at most one group with metadata: through its best
+ *     link (least distance, then first pair).
  * Links that do not stand are removed from the pairs. meta_of: shot root ->
  * index in meta, or -1.
  */
@@ -756,7 +736,7 @@ static int apply_links(struct ctx *x, uint32_t *scene_parent, const struct shot_
 		free_parent[i] = (uint32_t)i;
 		best[i] = -1;
 	}
-	/* Links between groups with metadata; each other group's best link to another such. */
+	/* Links between groups with metadata; components of the others. */
 	for (size_t k = 0; k < c->pairs.n; k++) {
 		uint32_t a, b;
 
@@ -770,29 +750,10 @@ static int apply_links(struct ctx *x, uint32_t *scene_parent, const struct shot_
 			else
 				drop[k] = 1;
 		} else if (meta_of[a] < 0 && meta_of[b] < 0) {
-			keep_best(c, best, NULL, a, k);
-			keep_best(c, best, NULL, b, k);
-		}
-	}
-	/* Components of those best links. */
-	for (size_t k = 0; k < c->pairs.n; k++) {
-		uint32_t a, b;
-
-		if (match(c, k) != DP_MATCH_SCENE)
-			continue;
-		a = uf_find(x->parent, c->pairs.v[k].i);
-		b = uf_find(x->parent, c->pairs.v[k].j);
-		if (meta_of[a] >= 0 || meta_of[b] >= 0)
-			continue;
-		if (best[a] == (int64_t)k || best[b] == (int64_t)k) {
 			uf_union(free_parent, a, b);
 			uf_union(scene_parent, a, b);
-		} else {
-			drop[k] = 1;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		best[i] = -1;
 	/* Each component's best link to a group with metadata. */
 	for (size_t k = 0; k < c->pairs.n; k++) {
 		uint32_t a, b, comp;
@@ -804,7 +765,13 @@ static int apply_links(struct ctx *x, uint32_t *scene_parent, const struct shot_
 		if ((meta_of[a] < 0) == (meta_of[b] < 0))
 			continue;
 		comp = uf_find(free_parent, meta_of[a] < 0 ? a : b);
-		keep_best(c, best, drop, comp, k);
+		if (best[comp] < 0 || c->pairs.v[k].d < c->pairs.v[best[comp]].d) {
+			if (best[comp] >= 0)
+				drop[best[comp]] = 1;
+			best[comp] = (int64_t)k;
+		} else {
+			drop[k] = 1;
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		if (best[i] >= 0)

@@ -12,9 +12,6 @@
  *     of its best (least distance) link, so it cannot chain them;
  *   - undated groups linked to each other form one component that joins a
  *     dated scene through its best link;
- *   - between undated groups, a link stands only when it is the best of one
- *     of its two groups: a chain A-B (40), B-C (60), C-D (40) keeps A-B and
- *     C-D and drops B-C;
  *   - consecutive shots of one camera 60-120 s apart join when the check
  *     says they align, and stay apart when it does not;
  *   - candidates are exactly the pairs beyond the hash threshold and within
@@ -32,7 +29,7 @@
 #include "pipeline.h"
 #include "status.h"
 
-#define N 18
+#define N 14
 
 /* The verdict the stand-in gives row pair (i, j), i < j. */
 static int verdict_of(uint32_t i, uint32_t j)
@@ -47,9 +44,6 @@ static int verdict_of(uint32_t i, uint32_t j)
 		{ 8, 9, DP_ALIGN_NONE },    /* 90 s apart, they do not: apart */
 		{ 10, 11, DP_ALIGN_COPY },  /* a cropped copy */
 		{ 12, 13, DP_ALIGN_SCENE }, /* dated, two cameras: dropped */
-		{ 14, 15, DP_ALIGN_SCENE }, /* undated: the best link of both */
-		{ 15, 16, DP_ALIGN_SCENE }, /* ... the best of neither: dropped */
-		{ 16, 17, DP_ALIGN_SCENE }, /* ... the best of both */
 	};
 
 	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++)
@@ -113,10 +107,6 @@ int main(void)
 		{ 55, 0, 70, "", "" },                        /* 11: 70 from 10 */
 		{ 66, 0, 0, "2020-01-05T08:00:00", "P" },     /* 12 */
 		{ 66, 0, 35, "2020-01-05T08:00:10", "Q" },    /* 13: 35 from 12, another camera */
-		{ 77, 0, 0, "", "" },                         /* 14 */
-		{ 77, 0, 40, "", "" },                        /* 15: 40 from 14 */
-		{ 77, 0, 100, "", "" },                       /* 16: 60 from 15 */
-		{ 77, 0, 140, "", "" },                       /* 17: 40 from 16, 80 from 15 */
 	};
 	static uint8_t pdq[N][32], sha[N][32], status[N], quality[N];
 	static uint32_t width[N], height[N];
@@ -191,8 +181,6 @@ int main(void)
 	tap_ok(c.label[8] != c.label[9], "... and stay apart when they do not");
 	tap_ok(c.label[10] == c.label[11], "copies stay together at scene level");
 	tap_ok(c.label[12] != c.label[13], "a scene link between dated shots of two cameras is dropped");
-	tap_ok(c.label[14] == c.label[15] && c.label[16] == c.label[17] && c.label[15] != c.label[16],
-	       "undated shots: a link that is neither group's best is dropped (no chain)");
 	{
 		int kinds[3] = { 0 }, bad = 0;
 
@@ -201,10 +189,9 @@ int main(void)
 			uint32_t i = c.pairs.v[k].i, j = c.pairs.v[k].j;
 
 			kinds[m]++;
-			bad += m == DP_MATCH_SCENE &&
-			       ((i == 0 && j == 1) || (i == 1 && j == 2) || (i == 15 && j == 16));
+			bad += m == DP_MATCH_SCENE && ((i == 0 && j == 1) || (i == 1 && j == 2));
 		}
-		tap_ok(!bad && kinds[DP_MATCH_SCENE] == 6 && (size_t)kinds[DP_MATCH_SCENE] == c.n_scene_links &&
+		tap_ok(!bad && kinds[DP_MATCH_SCENE] == 4 && (size_t)kinds[DP_MATCH_SCENE] == c.n_scene_links &&
 		       kinds[DP_MATCH_COPY] == 1,
 		       "pairs_match: dropped links are gone; %d scene links, %d copy", kinds[2], kinds[1]);
 	}
