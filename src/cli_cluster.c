@@ -77,11 +77,13 @@ const char dp_cli_usage_query[] =
 	"Hash each IMAGE as the scan did (or take a 64-digit PDQ / 16-digit 64-bit\n"
 	"hash in hex) and print every stored file within the distance, best first:\n"
 	"distance, row, path. Stored files are compared on their whole-image hash\n"
-	"and on their hash inside uniform borders; files whose hashes are\n"
-	"low-information are not listed. With PDQ, when the scan stored\n"
-	"thumbnails, stored files within the alignment distance whose thumbnail\n"
-	"aligns with IMAGE's as a crop or rescale are listed too, marked\n"
-	"\"(aligned copy)\" (as cluster's alignment check, docs/CLUSTER.md).\n"
+	"and on their hash inside uniform borders. For an IMAGE (PDQ), as in\n"
+	"cluster (docs/CLUSTER.md): a file whose hash is low-information is\n"
+	"listed only when its dhash agrees within 3 too; and, when the scan\n"
+	"stored thumbnails, files within the alignment distance whose thumbnail\n"
+	"aligns with IMAGE's as a crop or rescale are listed, marked\n"
+	"\"(aligned copy)\". A hex hash is matched on the hash alone, and\n"
+	"low-information files are not listed for it.\n"
 	"\n"
 	"options:\n"
 	"      --max-distance D     default 31 (pdq), 8 (64-bit hashes)\n"
@@ -355,7 +357,8 @@ struct match {
 	uint32_t row;
 	unsigned d;
 	int variant;
-	int aligned;   /* beyond the distance, kept by the alignment check */
+	int aligned;   /* kept by the alignment check */
+	int check;     /* to be checked: beyond the distance, or low information unverified */
 };
 
 static int cmp_match_row(const void *a, const void *b)
@@ -393,19 +396,19 @@ struct query_image {
 
 /*
  * The query codes of one argument: 1 code, or 8 with rotations (PDQ image).
- * With qi (PDQ, no rotations) an image is hashed through it and *thumb
- * set: its thumbnail is then in qi->row.hashes.thumb.
+ * With qi (PDQ, no rotations) an image is hashed through it and *image
+ * set: its thumbnail and second hash are then in qi->row.hashes.
  */
 static int query_codes(const char *arg, unsigned kind, int rotations, struct doppel_hasher *h,
 		       struct query_image *qi, uint64_t codes[8][4], int *ncodes, int *quality,
-		       int *thumb, char *why, size_t whyn)
+		       int *image, char *why, size_t whyn)
 {
 	struct doppel_hashes out;
 	struct dp_err err;
 
 	*quality = -1;
 	*ncodes = 1;
-	*thumb = 0;
+	*image = 0;
 	memset(codes, 0, 8 * 4 * sizeof(uint64_t));
 	if (kind == DP_HASH_PDQ && strlen(arg) == 64 &&
 	    dp_hash_pdq_from_hex(arg, (uint8_t *)codes[0], &err) == 0)
@@ -423,7 +426,7 @@ static int query_codes(const char *arg, unsigned kind, int rotations, struct dop
 		}
 		memcpy(codes[0], qi->row.hashes.pdq, 32);
 		*quality = qi->row.hashes.pdq_quality;
-		*thumb = 1;
+		*image = 1;
 		return 0;
 	}
 	if (kind == DP_HASH_PDQ && rotations) {
@@ -474,13 +477,13 @@ static void print_match(const struct dp_table *t, const char *arg, const struct 
 
 /*
  * The alignment check of an image query: of best[0..*nb) (each row once),
- * those beyond maxd stay only when the stored thumbnail and the query's
- * (qthumb) align as copies (marked aligned; *naligned counts them). *thumbs
- * is a buffer kept between calls. Returns 0 or an error (file changed
- * since it was loaded, no memory) in err.
+ * those marked check stay only when the stored thumbnail and the query's
+ * (qthumb) align as copies (marked aligned; *naligned counts them); with
+ * no qthumb they go. *thumbs is a buffer kept between calls. Returns 0 or
+ * an error (file changed since it was loaded, no memory) in err.
  */
 static int align_matches(const struct dp_table *t, const uint8_t *qthumb, struct dp_align_work *work,
-			 int maxd, struct match *best, size_t *nb, size_t *naligned,
+			 struct match *best, size_t *nb, size_t *naligned,
 			 uint8_t (**thumbs)[DP_THUMB_BYTES], struct dp_err *err)
 {
 	size_t nc = 0, kept = 0;
@@ -488,9 +491,9 @@ static int align_matches(const struct dp_table *t, const uint8_t *qthumb, struct
 	int rc;
 
 	*naligned = 0;
-	/* Candidates (beyond maxd) first, in row order, for dp_table_read_thumbs. */
+	/* Candidates first, in row order, for dp_table_read_thumbs. */
 	for (size_t m = 0; m < *nb; m++)
-		if (best[m].d > (unsigned)maxd) {
+		if (best[m].check) {
 			struct match tmp = best[nc];
 
 			best[nc++] = best[m];
@@ -498,6 +501,11 @@ static int align_matches(const struct dp_table *t, const uint8_t *qthumb, struct
 		}
 	if (!nc)
 		return 0;
+	if (!qthumb) {
+		memmove(best, best + nc, (*nb - nc) * sizeof(*best));
+		*nb -= nc;
+		return 0;
+	}
 	qsort(best, nc, sizeof(*best), cmp_match_row);
 	rows = malloc(nc * sizeof(*rows));
 	free(*thumbs);
@@ -549,6 +557,10 @@ int dp_cli_query(int argc, char **argv)
 	struct match *best = NULL;
 	uint32_t *ids = NULL, *erow = NULL, *slot = NULL;
 	uint64_t *codes = NULL, *ecodes = NULL;
+	const uint64_t *verify = NULL;   /* the second hash of low-information rows */
+	uint8_t *elow = NULL;
+	static const uint8_t zero32[32];
+	struct dp_cluster_opts co;   /* cluster's defaults: its verify distance */
 	size_t nids = 0;
 	struct dp_table t;
 	struct dp_err err;
@@ -607,47 +619,63 @@ int dp_cli_query(int argc, char **argv)
 			DP_ALIGN_DISTANCE_DEFAULT : 0;
 	if (align <= maxd)
 		align = 0;   /* nothing beyond the hash match to check */
-	if (align) {
+	/* Low-information rows match, as in cluster, when the second hash agrees too. */
+	dp_cluster_opts_default(&co);
+	verify = kind == DP_HASH_PDQ ? (t.dhash ? t.dhash : t.phash) : NULL;
+	if (kind == DP_HASH_PDQ && !rotations) {
 		qi = calloc(1, sizeof(*qi));
-		work = malloc(sizeof(*work));
 		if (qi) {
 			dp_scan_opts_default(&qi->opts);
-			qi->opts.hashes = DP_HASH_PDQ | DP_HASH_THUMB;
+			qi->opts.hashes = DP_HASH_PDQ | (align ? DP_HASH_THUMB : 0) |
+					  (t.dhash ? DP_HASH_DHASH : t.phash ? DP_HASH_PHASH : 0);
 			qi->opts.decode.orient = t.orient;
 			qi->opts.decode.exact = t.exact || t.reference;
 			qi->opts.decode.reference = t.reference;
 			qi->w = dp_worker_new();
 		}
 	}
+	if (align)
+		work = malloc(sizeof(*work));
 	codes = dp_table_codes(&t, kind, &nwords);
 	ids = malloc((2 * t.n + 1) * sizeof(uint32_t));
 	erow = malloc((2 * t.n + 1) * sizeof(uint32_t));
+	elow = malloc(2 * t.n + 1);
 	ecodes = malloc((2 * t.n + 1) * (size_t)nwords * sizeof(uint64_t));
 	best = malloc((t.n ? t.n : 1) * sizeof(*best));
 	slot = calloc(t.n ? t.n : 1, sizeof(*slot));
 	h = doppel_hasher_new(kind, (t.orient ? 0 : DOPPEL_NO_ORIENT) |
 				    (t.exact ? DOPPEL_EXACT : 0) |
 				    (t.reference ? DOPPEL_REFERENCE_PDQ : 0));
-	if (!codes || !ids || !erow || !ecodes || !best || !slot || !h ||
-	    (align && (!qi || !qi->w || !work))) {
+	if (!codes || !ids || !erow || !elow || !ecodes || !best || !slot || !h ||
+	    (kind == DP_HASH_PDQ && !rotations && (!qi || !qi->w)) || (align && !work)) {
 		fprintf(stderr, "doppel: out of memory\n");
 		rc = EXIT_FAIL;
 		goto out;
 	}
 	/* The stored hashes that take part in matching, as in cluster: each
-	 * row's hash and, for PDQ, its hash inside uniform borders. */
+	 * row's hash and, for PDQ, its hash inside uniform borders; those of low
+	 * information (elow) only for image queries, which check them. */
 	for (uint32_t i = 0; i < t.n; i++) {
 		const uint64_t *c = codes + (size_t)i * nwords;
+		int take, low;
 
 		if (t.status[i] != DP_ST_OK)
 			continue;
-		if (kind == DP_HASH_PDQ ? t.pdq_quality[i] >= qmin : (c[0] != 0 && c[0] != UINT64_MAX)) {
+		low = kind == DP_HASH_PDQ && t.pdq_quality[i] < qmin;
+		take = kind != DP_HASH_PDQ ? c[0] != 0 && c[0] != UINT64_MAX :
+		       !low || (qi && verify && (c[0] | c[1] | c[2] | c[3]));
+		if (take) {
 			erow[nids] = i;
+			elow[nids] = (uint8_t)low;
 			memcpy(ecodes + nids * (size_t)nwords, c, (size_t)nwords * 8);
 			nids++;
 		}
-		if (kind == DP_HASH_PDQ && t.pdq_trim && t.pdq_trim_quality[i] >= qmin) {
+		if (kind != DP_HASH_PDQ || !t.pdq_trim)
+			continue;
+		low = t.pdq_trim_quality[i] < qmin;   /* all zero: no border */
+		if (!low || (qi && verify && memcmp(t.pdq_trim[i], zero32, 32))) {
 			erow[nids] = i;
+			elow[nids] = (uint8_t)low;
 			memcpy(ecodes + nids * 4, t.pdq_trim[i], 32);
 			nids++;
 		}
@@ -655,13 +683,13 @@ int dp_cli_query(int argc, char **argv)
 	for (size_t e = 0; e < nids; e++)
 		ids[e] = (uint32_t)e;
 	for (int a = optind + 1; a < argc; a++) {
-		uint64_t q[8][4];
-		int nq, quality, thumb;
+		uint64_t q[8][4], vq = 0;
+		int nq, quality, image;
 		char why[512];
 		struct dp_pairs hits = { 0 };
 		size_t nb = 0, naligned = 0;
 
-		if (query_codes(argv[a], kind, rotations, h, qi, q, &nq, &quality, &thumb, why,
+		if (query_codes(argv[a], kind, rotations, h, qi, q, &nq, &quality, &image, why,
 				sizeof(why))) {
 			fprintf(stderr, "doppel: query: %s: %s\n", argv[a], why);
 			rc = EXIT_FAIL;
@@ -670,34 +698,48 @@ int dp_cli_query(int argc, char **argv)
 		if (quality >= 0 && quality < qmin)
 			fprintf(stderr, "doppel: query: %s: PDQ quality %d is under %d: matches are "
 				"not meaningful\n", argv[a], quality, qmin);
+		if (image && verify)
+			vq = t.dhash ? qi->row.hashes.dhash : qi->row.hashes.phash;
 		for (int v = 0; v < nq; v++)
 			if (dp_brute_query(ecodes, nwords, ids, nids, q[v], (uint32_t)v,
-					   thumb ? align : maxd, &hits)) {
+					   image && align ? align : maxd, &hits)) {
 				fprintf(stderr, "doppel: out of memory\n");
 				rc = EXIT_FAIL;
 				break;
 			}
-		/* Best hash and variant per row (slot[row]: its place in best, + 1). */
+		/*
+		 * Best hash and variant per row (slot[row]: its place in best, + 1):
+		 * a match before one to check, then the least distance. Entries of
+		 * low information match within maxd when the second hash agrees
+		 * within cluster's default verify distance, else are checked; only
+		 * image queries have them.
+		 */
 		for (size_t k = 0; k < hits.n; k++) {
-			uint32_t row = erow[hits.v[k].j];
+			uint32_t e = hits.v[k].j, row = erow[e];
+			struct match x = { row, hits.v[k].d, (int)hits.v[k].i, 0, hits.v[k].d > (unsigned)maxd };
 			size_t m = slot[row] ? slot[row] - 1 : nb;
 
+			if (elow[e] && !image)
+				continue;
+			if (elow[e] && !x.check)
+				x.check = (int)dp_hamming64(vq, verify[row]) > co.verify_distance;
 			if (m == nb) {
 				slot[row] = (uint32_t)nb + 1;
-				best[nb++] = (struct match){ row, hits.v[k].d, (int)hits.v[k].i, 0 };
-			} else if (hits.v[k].d < best[m].d)
-				best[m] = (struct match){ row, hits.v[k].d, (int)hits.v[k].i, 0 };
+				best[nb++] = x;
+			} else if (x.check < best[m].check || (x.check == best[m].check && x.d < best[m].d)) {
+				best[m] = x;
+			}
 		}
 		for (size_t m = 0; m < nb; m++)
 			slot[best[m].row] = 0;
-		if (thumb && align_matches(&t, qi->row.hashes.thumb, work, maxd, best, &nb, &naligned,
-					   &thumbs, &err) != 0) {
+		if (image && align_matches(&t, align ? qi->row.hashes.thumb : NULL, work, best, &nb,
+					   &naligned, &thumbs, &err) != 0) {
 			dp_pairs_free(&hits);
 			rc = dp_cli_fail(&err);
 			break;
 		}
 		qsort(best, nb, sizeof(*best), cmp_match);
-		if (!json && thumb)
+		if (!json && image && align)
 			printf("# %s: %zu within %d, %zu more aligned as copies within %d\n", argv[a],
 			       nb - naligned, maxd, naligned, align);
 		else if (!json)
@@ -717,6 +759,7 @@ out:
 	free(slot);
 	free(ids);
 	free(erow);
+	free(elow);
 	free(ecodes);
 	free(codes);
 	dp_table_free(&t);

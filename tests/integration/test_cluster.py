@@ -451,6 +451,22 @@ r2 = doppel("query", h5, bytes(pdq[p0]).hex())
 ok(r2.returncode == 0 and [l.split(b"\t")[:2] for l in r2.stdout.splitlines()[1:]] ==
    [l[:2] for l in lines if l[-1] != b"(aligned copy)"],
    "query by hex hash gives the same hash matches (a hex hash has no thumbnail to align)")
+# Low information (--quality-min 101: every stored row): an image query lists
+# a row within 31 only when dhash agrees within 3 too (as cluster), or when
+# the thumbnails align; a hex hash, having neither, lists none.
+r = doppel("query", h5, q, "--quality-min", "101")
+low = [l.split(b"\t") for l in r.stdout.splitlines() if not l.startswith(b"#")]
+hashed = [int(l[1]) for l in low if l[-1] != b"(aligned copy)"]
+ok(r.returncode == 0 and low and low[0][0] == b"0" and p0 in hashed and
+   all(bin(int(dh[i]) ^ int(dh[p0])).count("1") <= 3 for i in hashed),
+   "query, low-information rows: hash matches are those whose dhash agrees within 3 (%d)" % len(hashed), low)
+qdist = {i: min(hamming_bytes(pdq[p0], c) for c in [pdq[i]] + ([trim[i]] if any(trim[i]) else []))
+         for i in range(n) if status[i] == 0 and any(pdq[i])}
+ok(set(hashed) == {i for i, d in qdist.items() if d <= 31 and bin(int(dh[i]) ^ int(dh[p0])).count("1") <= 3},
+   "query, low-information rows: ... and all of them", sorted(hashed))
+r = doppel("query", h5, bytes(pdq[p0]).hex(), "--quality-min", "101")
+ok(r.returncode == 0 and not [l for l in r.stdout.splitlines() if not l.startswith(b"#")],
+   "query by hex hash: low-information rows are not listed (no second hash to verify)", r.stdout)
 # The alignment check: the 8% crop is 108 bits from its photo, found as an
 # aligned copy with --align-distance 120 only; --json says how it matched.
 crop8 = os.path.join(corpus, "copies", "photo_1_crop8.jpg")
