@@ -550,6 +550,7 @@ int dp_cli_query(int argc, char **argv)
 	};
 	unsigned kind = DP_HASH_PDQ;
 	int maxd = -1, qmin = 50, json = 0, rotations = 0, align = -1, ch, rc = EXIT_OK, nwords;
+	int image_queries;   /* PDQ without rotations: images hashed through qi */
 	struct doppel_hasher *h = NULL;
 	struct query_image *qi = NULL;
 	struct dp_align_work *work = NULL;
@@ -622,7 +623,8 @@ int dp_cli_query(int argc, char **argv)
 	/* Low-information rows match, as in cluster, when the second hash agrees too. */
 	dp_cluster_opts_default(&co);
 	verify = kind == DP_HASH_PDQ ? (t.dhash ? t.dhash : t.phash) : NULL;
-	if (kind == DP_HASH_PDQ && !rotations) {
+	image_queries = kind == DP_HASH_PDQ && !rotations;
+	if (image_queries) {
 		qi = calloc(1, sizeof(*qi));
 		if (qi) {
 			dp_scan_opts_default(&qi->opts);
@@ -643,11 +645,12 @@ int dp_cli_query(int argc, char **argv)
 	ecodes = malloc((2 * t.n + 1) * (size_t)nwords * sizeof(uint64_t));
 	best = malloc((t.n ? t.n : 1) * sizeof(*best));
 	slot = calloc(t.n ? t.n : 1, sizeof(*slot));
-	h = doppel_hasher_new(kind, (t.orient ? 0 : DOPPEL_NO_ORIENT) |
-				    (t.exact ? DOPPEL_EXACT : 0) |
-				    (t.reference ? DOPPEL_REFERENCE_PDQ : 0));
-	if (!codes || !ids || !erow || !elow || !ecodes || !best || !slot || !h ||
-	    (kind == DP_HASH_PDQ && !rotations && (!qi || !qi->w)) || (align && !work)) {
+	if (!image_queries)   /* otherwise images go through qi */
+		h = doppel_hasher_new(kind, (t.orient ? 0 : DOPPEL_NO_ORIENT) |
+					    (t.exact ? DOPPEL_EXACT : 0) |
+					    (t.reference ? DOPPEL_REFERENCE_PDQ : 0));
+	if (!codes || !ids || !erow || !elow || !ecodes || !best || !slot ||
+	    (image_queries ? !qi || !qi->w : !h) || (align && !work)) {
 		fprintf(stderr, "doppel: out of memory\n");
 		rc = EXIT_FAIL;
 		goto out;
