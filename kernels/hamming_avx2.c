@@ -7,7 +7,8 @@
  * folded with those of three more codes into 16-bit lanes, so four
  * distances come out per iteration. 64-bit codes are four per register.
  * Integer arithmetic throughout: results equal the scalar reference
- * exactly. The n % 4 (n % 8) codes left over go to the scalar code.
+ * exactly. The n % 4 (n % 8) codes left over are counted the same way, one
+ * code (up to four 64-bit codes, with a masked load) at a time.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -61,7 +62,15 @@ DP_AVX2 void dp_hamming256_many_avx2(const uint8_t q[DP_PDQ_BYTES], const uint8_
 		v = _mm_shufflelo_epi16(v, _MM_SHUFFLE(3, 1, 2, 0));   /* s0 s2 s1 s3 -> s0 s1 s2 s3 */
 		_mm_storel_epi64((__m128i *)(void *)(dist + i), v);
 	}
-	dp_hamming256_many_scalar(q, codes + i * DP_PDQ_BYTES, n - i, dist + i);
+	/* The last 1-3 codes one at a time (index buckets hold a few codes
+	 * each, so this is most calls): add the code's four lane counts. */
+	for (; i < n; i++) {
+		__m256i s = popcount_xor64(_mm256_loadu_si256((const __m256i *)(const void *)
+							      (codes + i * DP_PDQ_BYTES)), qv);
+		__m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+
+		dist[i] = (uint16_t)_mm_cvtsi128_si32(_mm_add_epi64(h, _mm_unpackhi_epi64(h, h)));
+	}
 }
 
 DP_AVX2 void dp_hamming64_many_avx2(uint64_t q, const uint64_t *codes, size_t n, uint16_t *dist)
@@ -81,7 +90,19 @@ DP_AVX2 void dp_hamming64_many_avx2(uint64_t q, const uint64_t *codes, size_t n,
 
 		_mm_storeu_si128((__m128i *)(void *)(dist + i), v);
 	}
-	dp_hamming64_many_scalar(q, codes + i, n - i, dist + i);
+	/* The last 1-7 codes, four at a time with a masked load. */
+	for (; i < n; i += 4) {
+		size_t w = n - i < 4 ? n - i : 4;
+		__m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)w),
+					       _mm256_setr_epi64x(0, 1, 2, 3));
+		uint64_t s[4];
+
+		_mm256_storeu_si256((__m256i *)(void *)s,
+				    popcount_xor64(_mm256_maskload_epi64((const long long *)(const void *)
+									  (codes + i), m), qv));
+		for (size_t k = 0; k < w; k++)
+			dist[i + k] = (uint16_t)s[k];
+	}
 }
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "mih.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #define DP_MIH_MIN_BITS 8
 #define DP_MIH_MAX_BITS 24
 #define DP_MIH_CHUNK 256       /* distances per kernel call */
+#define DP_MIH_JOIN_SPAN 4096  /* buckets one join pass lists (dp_mih_join) */
 
 struct dp_mih {
 	const uint64_t *codes;
@@ -88,15 +90,6 @@ static uint32_t substring(const uint64_t *code, int start, int len)
 	return (uint32_t)(v & ((1ull << len) - 1));
 }
 
-static int log2_floor(size_t n)
-{
-	int b = 0;
-
-	while (b < 62 && ((size_t)2 << b) <= n)
-		b++;
-	return b;
-}
-
 static size_t choose(int n, int k)
 {
 	size_t c = 1;
@@ -136,11 +129,62 @@ static size_t make_masks(uint32_t *out, int len, int rho)
 	return n;
 }
 
+/*
+ * Bits and radius of table t of m over `bits` bits at search radius r. One
+ * table (m = 1) is the brute-force plan: a short key whose radius is its
+ * length, so every bucket meets every other and every pair is compared.
+ */
+static void table_shape(int bits, int r, int m, int t, int *len, int *radius)
+{
+	int q = r / m, a = r % m;
+
+	if (m == 1) {
+		*len = *radius = DP_MIH_MIN_BITS;
+		return;
+	}
+	*len = bits / m + (t < bits % m);
+	*radius = t <= a ? q : q - 1;
+	if (*radius > *len)
+		*radius = *len;
+}
+
+/*
+ * Expected time (ns) of the self-join of n random codes with m tables:
+ * for each table, the code comparisons (pairs whose keys are within the
+ * table's radius), the blocks compared (a code against a non-empty partner
+ * bucket), the partner buckets probed and the buckets sorted into. The
+ * costs per unit were fitted on bench_cluster (one thread, 1-4 million
+ * codes, 12-16 tables; the fit is within 10%); only their ratios matter:
+ * few long tables compare fewer codes but probe many more buckets, and at
+ * large radii brute force (m = 1) compares fewer codes than any split.
+ */
+static double join_cost(size_t n, int bits, int r, int m)
+{
+	double dn = (double)n, cost = 0;
+
+	for (int t = 0; t < m; t++) {
+		int len, rho;
+		double masks = 0, buckets;
+
+		table_shape(bits, r, m, t, &len, &rho);
+		if (rho < 0)
+			continue;
+		buckets = ldexp(1.0, len);
+		for (int k = 0; k <= rho; k++)
+			masks += (double)choose(len, k);
+		cost += 1.3 * dn * dn / 2 * masks / buckets +
+			10 * dn * masks / 2 * -expm1(-dn / buckets) +
+			10 * fmin(buckets, dn) * masks + 2 * buckets;
+	}
+	return cost;
+}
+
 struct dp_mih *dp_mih_new(const uint64_t *codes, int nwords, const uint32_t *ids, size_t nids,
 			  int r, struct dp_err *err)
 {
 	struct dp_mih *ix;
-	int bits = 64 * nwords, s, maxlen = 0;
+	int bits = 64 * nwords, maxlen = 0;
+	double best;
 
 	if ((nwords != 1 && nwords != 4) || nids > UINT32_MAX - 1 || r < 0 || r > bits) {
 		dp_err_set(err, DP_E_ARG, "index: %d-word codes, %zu rows, radius %d: unsupported",
@@ -162,33 +206,27 @@ struct dp_mih *dp_mih_new(const uint64_t *codes, int nwords, const uint32_t *ids
 	ix->r = r;
 	ix->cur = -1;
 	/*
-	 * Key bits about log2(n) - 1 within [8, 24] (two codes per bucket), and
-	 * m substrings of nearly equal length covering all bits. Tables of
-	 * radius 1 (m = (r + 2) / 2) are cheaper as long as their buckets stay
-	 * small (<= 16 codes): at r = 31 on 256 bits that is m = 16 up to a few
-	 * million codes (bench/bench_cluster, 2 threads: 0.33 s instead of 0.47 s
-	 * at 130,000 codes, 4.2 s instead of 6.4 s at a million).
+	 * The plan with the least expected work (join_cost): brute force, or
+	 * m tables whose keys are DP_MIH_MIN_BITS to DP_MIH_MAX_BITS long. At
+	 * r = 31 on 256 bits that is 16 tables of radius 1 around a million
+	 * codes, fewer and longer ones above (13 at ten million), and brute
+	 * force at r = 90 (the alignment candidates' radius).
 	 */
-	s = log2_floor(nids ? nids : 1) - 1;
-	s = s < DP_MIH_MIN_BITS ? DP_MIH_MIN_BITS : s > DP_MIH_MAX_BITS ? DP_MIH_MAX_BITS : s;
-	ix->m = (bits + s - 1) / s;
-	{
-		int m1 = (r + 2) / 2, len1 = bits / m1;
+	ix->m = 1;
+	best = join_cost(nids, bits, r, 1);
+	for (int m = (bits + DP_MIH_MAX_BITS - 1) / DP_MIH_MAX_BITS;
+	     m <= DP_MIH_MAX_TABLES && bits / m >= DP_MIH_MIN_BITS; m++) {
+		double c = join_cost(nids, bits, r, m);
 
-		if (len1 >= DP_MIH_MIN_BITS && len1 <= DP_MIH_MAX_BITS && (double)nids / (double)(1ull << len1) <= 16.0)
-			ix->m = m1;
+		if (c < best) {
+			ix->m = m;
+			best = c;
+		}
 	}
-	if (ix->m > DP_MIH_MAX_TABLES)
-		ix->m = DP_MIH_MAX_TABLES;
 	for (int t = 0, at = 0; t < ix->m; t++) {
-		int q = r / ix->m, a = r % ix->m;
-
+		table_shape(bits, r, ix->m, t, &ix->len[t], &ix->radius[t]);
 		ix->start[t] = at;
-		ix->len[t] = bits / ix->m + (t < bits % ix->m);
 		at += ix->len[t];
-		ix->radius[t] = t <= a ? q : q - 1;
-		if (ix->radius[t] > ix->len[t])
-			ix->radius[t] = ix->len[t];
 		if (ix->len[t] > maxlen)
 			maxlen = ix->len[t];
 		if (ix->radius[t] >= 0) {
@@ -291,11 +329,10 @@ static int found_earlier(const struct dp_mih *ix, const uint64_t *a, const uint6
 }
 
 /* Distances of code q to the n codes at block (contiguous); hits go to out. */
-static int compare_block(const struct dp_mih *ix, const uint64_t *q, uint32_t qid,
-			 const uint64_t *block, const uint32_t *bids, size_t n,
+static int compare_block(const struct dp_mih *ix, const struct dp_kernels *k, const uint64_t *q,
+			 uint32_t qid, const uint64_t *block, const uint32_t *bids, size_t n,
 			 struct dp_pairs *out)
 {
-	const struct dp_kernels *k = dp_kernels_get();
 	uint16_t dist[DP_MIH_CHUNK];
 	size_t words = (size_t)ix->nwords;
 
@@ -322,8 +359,10 @@ static int compare_block(const struct dp_mih *ix, const uint64_t *q, uint32_t qi
 
 int dp_mih_join(const struct dp_mih *ix, size_t lo, size_t hi, struct dp_pairs *out)
 {
+	const struct dp_kernels *k = dp_kernels_get();
 	const uint32_t *off = ix->off, *masks;
 	size_t words = (size_t)ix->nwords, nm, nb;
+	uint32_t full[DP_MIH_JOIN_SPAN];
 	int t = ix->cur;
 
 	if (t < 0)
@@ -331,22 +370,36 @@ int dp_mih_join(const struct dp_mih *ix, size_t lo, size_t hi, struct dp_pairs *
 	masks = ix->masks[t];
 	nm = ix->nmasks[t];
 	nb = (size_t)1 << ix->len[t];
-	for (size_t b = lo; b < hi && b < nb; b++) {
-		if (off[b] == off[b + 1])
-			continue;
+	if (hi > nb)
+		hi = nb;
+	for (; lo < hi; lo += DP_MIH_JOIN_SPAN) {
+		size_t nfull = 0, end = hi - lo < DP_MIH_JOIN_SPAN ? hi : lo + DP_MIH_JOIN_SPAN;
+
+		for (size_t b = lo; b < end; b++)
+			if (off[b] < off[b + 1])
+				full[nfull++] = (uint32_t)b;
+		/*
+		 * Masks outside, buckets inside: for one mask the partners
+		 * b ^ mask of a run of buckets lie in a run too, so both are
+		 * read in order. The other way round, every probe of a table
+		 * larger than the caches is a miss (twice the time at two
+		 * million codes).
+		 */
 		for (size_t mi = 0; mi < nm; mi++) {
-			size_t b2 = b ^ masks[mi];
+			for (size_t f = 0; f < nfull; f++) {
+				size_t b = full[f], b2 = b ^ masks[mi];
 
-			if (b2 < b || off[b2] == off[b2 + 1])
-				continue;   /* each bucket pair once, from its lower key */
-			for (uint32_t x = off[b]; x < off[b + 1]; x++) {
-				uint32_t from = b2 == b ? x + 1 : off[b2];
+				if (b2 < b || off[b2] == off[b2 + 1])
+					continue;   /* each bucket pair once, from its lower key */
+				for (uint32_t x = off[b]; x < off[b + 1]; x++) {
+					uint32_t from = b2 == b ? x + 1 : off[b2];
 
-				if (from < off[b2 + 1] &&
-				    compare_block(ix, ix->tcodes + x * words, ix->tids[x],
-						  ix->tcodes + (size_t)from * words, ix->tids + from,
-						  off[b2 + 1] - from, out))
-					return DP_E_NOMEM;
+					if (from < off[b2 + 1] &&
+					    compare_block(ix, k, ix->tcodes + x * words, ix->tids[x],
+							  ix->tcodes + (size_t)from * words,
+							  ix->tids + from, off[b2 + 1] - from, out))
+						return DP_E_NOMEM;
+				}
 			}
 		}
 	}

@@ -94,6 +94,9 @@ static uint64_t *make_codes(size_t n, int nwords)
 	return c;
 }
 
+/* The plans the radii led to: 1 brute force (one table), 2 split tables. */
+static int plans;
+
 static void check_random(int nwords, size_t n, const int *radii, int nr)
 {
 	uint64_t *codes = make_codes(n, nwords);
@@ -115,9 +118,12 @@ static void check_random(int nwords, size_t n, const int *radii, int nr)
 		rc |= dp_brute_self_pairs(codes, nwords, ids, n, 0, n, r, &b);
 		tap_ok(rc == 0 && same_pairs(&a, &b), "%d-bit n=%zu r=%d: MIH = brute force (%zu pairs)",
 		       64 * nwords, n, r, b.n);
-		if (k == 0 && ix)
-			tap_diag("%d-bit n=%zu: %d tables, %zu bytes (%.1f per code)", 64 * nwords, n,
-				 dp_mih_tables(ix), dp_mih_bytes(ix), (double)dp_mih_bytes(ix) / (double)n);
+		if (ix) {
+			tap_diag("%d-bit n=%zu r=%d: %d tables, %zu bytes (%.1f per code)", 64 * nwords,
+				 n, r, dp_mih_tables(ix), dp_mih_bytes(ix),
+				 (double)dp_mih_bytes(ix) / (double)n);
+			plans |= dp_mih_tables(ix) == 1 ? 1 : 2;
+		}
 		dp_pairs_free(&a);
 		rc = mih_pairs(codes, nwords, ids, n, r, 5, &a);
 		tap_ok(rc == 0 && same_pairs(&a, &b), "%d-bit r=%d: buckets in pieces, same pairs",
@@ -280,7 +286,7 @@ static void check_reference_vectors(void)
 
 int main(int argc, char **argv)
 {
-	static const int r256[] = { 0, 1, 7, 15, 16, 17, 31, 32, 45, 63 };
+	static const int r256[] = { 0, 1, 7, 15, 16, 17, 31, 32, 45, 63, 90 };
 	static const int r64[] = { 0, 1, 3, 4, 8, 10, 15 };
 	unsigned long long seed;
 
@@ -292,6 +298,7 @@ int main(int argc, char **argv)
 	check_random(4, 3000, r256, (int)(sizeof(r256) / sizeof(r256[0])));
 	check_random(1, 3000, r64, (int)(sizeof(r64) / sizeof(r64[0])));
 	check_random(4, 40000, (const int[]){ 31 }, 1);
+	tap_ok(plans == 3, "both plans were checked: brute force (one table) and split tables");
 	check_reference_vectors();
 	return tap_done();
 }
