@@ -8,16 +8,21 @@ options, and scores each clustering with the generator's `evaluate` tool
 scene level is also scored without capture metadata: on a copy of the result
 whose capture times and camera names are blanked, so that scenes come from
 the shot groups and the thumbnails' scene links alone (what happens when a
-dump's EXIF was stripped).
+dump's EXIF was stripped); the shot level too, since a copy that kept its
+capture time joins its shot by that time.
 
   bench=cluster_accuracy level=shot images=5000 precision=... recall=... f1=... ari=...
         false_merge_groups=... predicted_groups=... false_merge_share=... target_f1=0.98 pass=no
   bench=cluster_accuracy level=scene ...            target_f1=0.90
+  bench=cluster_accuracy level=shot_without_metadata ...
   bench=cluster_accuracy level=scene_without_metadata ...
   bench=cluster_family family=crop copies=922 with_original=0.17
 
 usage: bench/cluster_accuracy.py CORPUS --evaluate PATH/evaluate [-j N] [--keep FILE.h5]
-       [-- extra doppel cluster options]
+       [--scan SCAN.h5] [-- extra doppel cluster options]
+
+--scan takes an earlier `doppel scan CORPUS/images` result instead of scanning
+again (it is copied; the file itself is not changed).
 
 SPDX-License-Identifier: MIT
 """
@@ -54,12 +59,16 @@ def main():
     ap.add_argument("--evaluate", required=True, help="the corpus generator's evaluate tool")
     ap.add_argument("-j", "--threads", type=int, default=os.cpu_count())
     ap.add_argument("--keep", help="keep the result file here")
+    ap.add_argument("--scan", help="an earlier scan of CORPUS/images to cluster (copied)")
     ap.add_argument("extra", nargs="*", help="options passed to doppel cluster")
     args = ap.parse_args()
     truth = os.path.join(args.corpus, "truth.csv")
     h5 = args.keep or os.path.join(tempfile.mkdtemp(prefix="doppel-acc."), "scan.h5")
-    run([DOPPEL, "scan", os.path.join(args.corpus, "images"), "-o", h5, "-f", "-q",
-         "-j", str(args.threads)])
+    if args.scan:
+        shutil.copyfile(args.scan, h5)
+    else:
+        run([DOPPEL, "scan", os.path.join(args.corpus, "images"), "-o", h5, "-f", "-q",
+             "-j", str(args.threads)])
     for level in ("shot", "scene"):
         run([DOPPEL, "cluster", h5, "--level", level, "-q", "-j", str(args.threads)] + args.extra)
     bare = h5 + ".no-exif.h5"
@@ -67,8 +76,10 @@ def main():
     with h5py.File(bare, "a") as f:
         for col in ("capture_time", "camera_make", "camera_model", "camera_serial"):
             f["images/" + col][...] = b""
-    run([DOPPEL, "cluster", bare, "--level", "scene", "-q", "-j", str(args.threads)] + args.extra)
+    for level in ("shot", "scene"):
+        run([DOPPEL, "cluster", bare, "--level", level, "-q", "-j", str(args.threads)] + args.extra)
     rows = [("shot", h5, "shot", "shot", 0.98), ("scene", h5, "scene", "scene", 0.90),
+            ("shot_without_metadata", bare, "shot", "shot", 0.98),
             ("scene_without_metadata", bare, "scene", "scene", 0.90)]
     for label, path, name, level, target in rows:
         d = score(args.evaluate, truth, path, name, level)

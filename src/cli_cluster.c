@@ -62,7 +62,9 @@ const char dp_cli_usage_cluster[] =
 	"                           a crop or rescale of the other without rotation;\n"
 	"                           at scene level also the same scene when they align\n"
 	"                           turned or shifted (default 90 when the scan stored\n"
-	"                           thumbnails; 0: off)\n"
+	"                           thumbnails; 0: off). Such a pair whose files name\n"
+	"                           one camera and one capture time to a fraction of a\n"
+	"                           second is one exposure: a copy, not aligned\n"
 	"      --name NAME          group name under /clusters (default: the level)\n"
 	"  -j, --threads N          threads for the pair search and the alignment check\n"
 	"                           (default: all cores)\n"
@@ -166,11 +168,12 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 		"(%zu rejected by verification)\n",
 		c->n, c->n_matched, dp_hash_kind_name(o->hash), c->n_low_info, c->n_low_info_matched,
 		c->verify_hash ? dp_hash_kind_name(c->verify_hash) : "no second hash",
-		c->n_exact_groups, c->n_exact_files, c->pairs.n - c->n_aligned - c->n_scene_links,
+		c->n_exact_groups, c->n_exact_files, c->pairs.n - c->n_aligned - c->n_scene_links - c->n_instant,
 		o->max_distance, c->n_pairs_rejected);
 	if (c->align_distance)
 		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d are copies on their "
-			"thumbnails\n", c->n_aligned, c->n_aligned_checked, c->align_distance);
+			"thumbnails, %zu one exposure by camera and capture instant\n", c->n_aligned,
+			c->n_aligned_checked, c->align_distance, c->n_instant);
 	if (o->level == DP_LEVEL_SCENE && c->align_distance)
 		fprintf(stderr, "doppel: %zu scene links: thumbnails of two shots that align "
 			"(camera turned or moved)\n", c->n_scene_links);
@@ -321,12 +324,13 @@ static void json_str(FILE *f, const char *s)
 }
 
 /* A CSV field: quoted when it holds a comma, quote, CR or LF; bytes kept. */
-/* How pair p was matched: "hash", "copy" or "scene" (enum dp_pair_match). */
+/* How pair p was matched: "hash", "copy", "scene" or "instant" (enum dp_pair_match). */
 static const char *pair_match(const struct dp_clusters *c, size_t p)
 {
 	int m = c->pair_match ? c->pair_match[p] : DP_MATCH_HASH;
 
-	return m == DP_MATCH_COPY ? "copy" : m == DP_MATCH_SCENE ? "scene" : "hash";
+	return m == DP_MATCH_COPY ? "copy" : m == DP_MATCH_SCENE ? "scene" :
+	       m == DP_MATCH_INSTANT ? "instant" : "hash";
 }
 
 static void csv_str(FILE *f, const char *s)

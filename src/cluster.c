@@ -430,27 +430,69 @@ static int match(const struct dp_clusters *c, size_t k)
 	return c->pair_match ? c->pair_match[k] : DP_MATCH_HASH;
 }
 
+/* The camera of row r: body serial number, else make and model. */
+static const char *camera_key(const struct dp_table *t, uint32_t r, char *buf, size_t n)
+{
+	if (t->camera_serial[r][0])
+		snprintf(buf, n, "S\x1f%s\x1f%s\x1f%s", t->camera_make[r], t->camera_model[r],
+			 t->camera_serial[r]);
+	else
+		snprintf(buf, n, "M\x1f%s\x1f%s", t->camera_make[r], t->camera_model[r]);
+	return buf;
+}
+
+/*
+ * Whether rows a and b record one exposure: the same camera and the same
+ * capture time to a fraction of a second (EXIF DateTimeOriginal with
+ * SubSecTimeOriginal). A camera takes one picture per instant, so a copy
+ * that kept its EXIF is a copy of that shot, whatever its pixels. Without
+ * the fraction two frames of a burst can share the second, and without a
+ * camera name any two cameras could, so neither counts.
+ */
+static int same_instant(const struct dp_table *t, uint32_t a, uint32_t b)
+{
+	const char *ta = t->capture_time[a];
+	char ka[512], kb[512];
+
+	if (strlen(ta) < 21 || ta[19] != '.' || strcmp(ta, t->capture_time[b]) ||
+	    !(t->camera_serial[a][0] || t->camera_make[a][0] || t->camera_model[a][0]))
+		return 0;
+	return !strcmp(camera_key(t, a, ka, sizeof(ka)), camera_key(t, b, kb, sizeof(kb)));
+}
+
 /*
  * The alignment check of row pairs, merged into the near pairs: those it
  * finds copies as copy_kind, those it finds the same scene as scene_kind
- * (enum dp_pair_match; -1: not kept).
+ * (enum dp_pair_match; -1: not kept). With copy_kind DP_MATCH_COPY (the
+ * candidates), pairs of one exposure (same_instant) are kept as
+ * DP_MATCH_INSTANT without aligning: the pixels of a copy and those of
+ * another shot can look alike, the capture instants cannot.
  */
 static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kind, int scene_kind,
 		       dp_align_check_fn align, struct dp_err *err)
 {
-	struct dp_pairs keep = { 0 };
-	uint8_t *verdict = malloc(pairs->n ? pairs->n : 1), *kind = malloc(pairs->n ? pairs->n : 1);
+	struct dp_pairs keep = { 0 }, rest = { 0 };
+	size_t n = pairs->n ? pairs->n : 1;
+	uint8_t *verdict = malloc(n), *kind = malloc(n), *instant = calloc(n, 1);
 	int rc = DP_E_NOMEM;
 
-	if (!verdict || !kind)
+	if (!verdict || !kind || !instant)
 		goto out;
-	if ((rc = align(x->t, pairs, x->o->threads, verdict, err)) != 0)
+	for (size_t k = 0; k < pairs->n; k++) {
+		instant[k] = copy_kind == DP_MATCH_COPY &&
+			     same_instant(x->t, pairs->v[k].i, pairs->v[k].j);
+		if (!instant[k] && dp_pairs_push(&rest, pairs->v[k].i, pairs->v[k].j, pairs->v[k].d))
+			goto out;
+	}
+	if (rest.n && (rc = align(x->t, &rest, x->o->threads, verdict, err)) != 0)
 		goto out;
 	rc = DP_E_NOMEM;
-	for (size_t k = 0; k < pairs->n; k++) {
-		int as = verdict[k] == DP_ALIGN_COPY ? copy_kind :
-			 verdict[k] == DP_ALIGN_SCENE ? scene_kind : -1;
+	for (size_t k = 0, r = 0; k < pairs->n; k++) {
+		int as = instant[k] ? DP_MATCH_INSTANT :
+			 verdict[r] == DP_ALIGN_COPY ? copy_kind :
+			 verdict[r] == DP_ALIGN_SCENE ? scene_kind : -1;
 
+		r += !instant[k];
 		if (as < 0)
 			continue;
 		kind[keep.n] = (uint8_t)as;
@@ -462,8 +504,10 @@ out:
 	if (rc == DP_E_NOMEM && (!err || !err->code))
 		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory in the alignment check");
 	dp_pairs_free(&keep);
+	dp_pairs_free(&rest);
 	free(verdict);
 	free(kind);
+	free(instant);
 	return rc;
 }
 
@@ -622,9 +666,10 @@ static int shot_groups(struct ctx *x)
 			m = e;
 		}
 	}
-	/* An aligned copy is one photograph by its pixels: merge the two groups. */
+	/* An aligned copy is one photograph by its pixels, a candidate pair of
+	 * one exposure by its capture metadata: merge the two groups. */
 	for (size_t k = 0; k < x->c->pairs.n; k++)
-		if (match(x->c, k) == DP_MATCH_COPY)
+		if (match(x->c, k) == DP_MATCH_COPY || match(x->c, k) == DP_MATCH_INSTANT)
 			uf_union(x->parent, x->c->pairs.v[k].i, x->c->pairs.v[k].j);
 	rc = 0;
 out:
@@ -672,16 +717,6 @@ struct shot_meta {
 	uint32_t row;           /* the row whose metadata it carries */
 	double time;
 };
-
-static const char *camera_key(const struct dp_table *t, uint32_t r, char *buf, size_t n)
-{
-	if (t->camera_serial[r][0])
-		snprintf(buf, n, "S\x1f%s\x1f%s\x1f%s", t->camera_make[r], t->camera_model[r],
-			 t->camera_serial[r]);
-	else
-		snprintf(buf, n, "M\x1f%s\x1f%s", t->camera_make[r], t->camera_model[r]);
-	return buf;
-}
 
 static int cmp_meta(const void *a, const void *b, void *table)
 {
@@ -1062,6 +1097,7 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	for (size_t k = 0; k < c->pairs.n; k++) {
 		c->n_aligned += match(c, k) == DP_MATCH_COPY;
 		c->n_scene_links += match(c, k) == DP_MATCH_SCENE;
+		c->n_instant += match(c, k) == DP_MATCH_INSTANT;
 	}
 	number_exact(c);
 	rc = 0;

@@ -60,6 +60,7 @@ enum dp_pair_match {
 	DP_MATCH_HASH = 0,      /* hash distance <= max_distance (verified when low-information) */
 	DP_MATCH_COPY = 1,      /* alignment check: one is a crop/rescale of the other */
 	DP_MATCH_SCENE = 2,     /* scene level: thumbnails align with a turn or shift */
+	DP_MATCH_INSTANT = 3,   /* one camera, one capture instant (EXIF, sub-second): one exposure */
 };
 
 /* Row flags (dp_clusters.flags). */
@@ -102,7 +103,7 @@ struct dp_clusters {
 	struct dp_pairs pairs;   /* near pairs between representatives, sorted */
 	uint8_t *pair_match;     /* per pair: enum dp_pair_match; NULL: all DP_MATCH_HASH */
 	int align_distance;      /* the alignment check's reach (0: not run) */
-	size_t n_aligned_checked, n_aligned, n_scene_links;
+	size_t n_aligned_checked, n_aligned, n_scene_links, n_instant;
 	unsigned verify_hash;    /* the second hash used (0: none in the file) */
 	size_t n_low_info, n_low_info_matched, n_exact_groups, n_exact_files, n_matched;
 	size_t n_merged_splits, n_pairs_rejected;

@@ -72,9 +72,13 @@ static const char method_text[] =
 	"representatives (multi-index hashing, exact); a pair with a low-information row "
 	"(quality < quality_min) kept only when verify_hash is within verify_distance; shots: "
 	"connected components split around medoids until every group lies within "
-	"split_distance of its medoid; scenes: shot groups of one camera (serial, else "
-	"make+model) whose capture times follow within scene_gap_s; keeper: largest "
-	"resolution, then largest file, then first path";
+	"split_distance of its medoid; candidates (pairs within align_distance not kept): "
+	"a copy when their 64x64 thumbnails align by a crop or rescale, or when both rows "
+	"carry one camera and one sub-second capture time (one exposure); copies merge shot "
+	"groups; scenes: shot groups of one camera (serial, else make+model) whose capture "
+	"times follow within scene_gap_s, or within scene_link_gap_s with aligned "
+	"thumbnails, and scene links of aligned candidates; keeper: largest resolution, then "
+	"largest file, then first path";
 
 static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_clusters_meta *m)
 {
@@ -139,6 +143,7 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    dp_h5_set_attr_i64(g, "n_aligned_checked", (int64_t)c->n_aligned_checked) ||
 	    dp_h5_set_attr_i64(g, "n_aligned", (int64_t)c->n_aligned) ||
 	    dp_h5_set_attr_i64(g, "n_scene_links", (int64_t)c->n_scene_links) ||
+	    dp_h5_set_attr_i64(g, "n_instant", (int64_t)c->n_instant) ||
 	    set_attr_f64(g, "scene_link_gap_s", o->scene_link_gap_s) ||
 	    dp_h5_set_attr_str(g, "method", method_text, t_str) ||
 	    dp_h5_set_attr_str(g, "created", now, t_str) ||
@@ -355,7 +360,7 @@ int dp_clusters_load(const char *path, const char *name, size_t nrows,
 		r->c.pair_match = read_column(g, "pairs_match", H5T_NATIVE_UINT8, 1, &n_a);
 		rc |= !r->c.pair_match || n_a != n_i;
 		for (size_t k = 0; !rc && k < n_a; k++)
-			rc |= r->c.pair_match[k] > DP_MATCH_SCENE;
+			rc |= r->c.pair_match[k] > DP_MATCH_INSTANT;
 	}
 	for (size_t i = 0; !rc && i < nrows; i++)
 		if (r->c.label[i] >= (int64_t)ng || r->c.label[i] < -1)

@@ -223,8 +223,10 @@ static void put_card(struct rep *r, FILE *f, size_t row, int64_t keeper)
 	const struct dp_table *t = r->t;
 	char hex[65];
 	int16_t kd = r->cr->c.keeper_distance[row];
-	/* Tied only by aligned thumbnails (no hash pair inside the group): say how. */
+	/* Tied only by aligned thumbnails or its capture instant (no hash pair
+	 * inside the group): say how. */
 	const char *how = r->how[row] & (1u << DP_MATCH_HASH) ? NULL :
+			  r->how[row] & (1u << DP_MATCH_INSTANT) ? "instant" :
 			  r->how[row] & (1u << DP_MATCH_COPY) ? "copy" :
 			  r->how[row] & (1u << DP_MATCH_SCENE) ? "scene" : NULL;
 
@@ -240,9 +242,10 @@ static void put_card(struct rep *r, FILE *f, size_t row, int64_t keeper)
 	else if (kd >= 0)
 		fprintf(f, "<dt>distance</dt><dd>%d from the keeper</dd>", kd);
 	if (how)
-		fprintf(f, "<dt>matched</dt><dd>%s</dd>", how[0] == 'c' ?
-			"thumbnails align: a crop or rescale" :
-			"thumbnails align: the same scene, camera moved");
+		fprintf(f, "<dt>matched</dt><dd>%s</dd>",
+			how[0] == 'i' ? "same camera and capture instant: one exposure" :
+			how[0] == 'c' ? "thumbnails align: a crop or rescale" :
+					"thumbnails align: the same scene, camera moved");
 	fputs("<dt>size</dt><dd>", f);
 	put_count(f, t->size[row]);
 	fprintf(f, " bytes</dd><dt>pixels</dt><dd>%" PRIu32 " &times; %" PRIu32 "</dd>"
@@ -539,7 +542,7 @@ static int index_groups(struct rep *r)
 		uint32_t i = c->pairs.v[k].i, j = c->pairs.v[k].j;
 		int m = c->pair_match ? c->pair_match[k] : DP_MATCH_HASH;
 
-		if (i < c->n && j < c->n && c->label[i] == c->label[j] && m >= 0 && m <= DP_MATCH_SCENE) {
+		if (i < c->n && j < c->n && c->label[i] == c->label[j] && m >= 0 && m <= DP_MATCH_INSTANT) {
 			r->how[i] |= (uint8_t)(1u << m);
 			r->how[j] |= (uint8_t)(1u << m);
 		}

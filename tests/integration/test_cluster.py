@@ -125,6 +125,27 @@ ok(attrs["align_distance"] == 90 and attrs["n_aligned"] == len(aligned) > 0
    and all(d <= 90 and (i, j, d) not in want and i in reps and j in reps for i, j, d in aligned),
    "aligned pairs: within 90, not hash pairs, between representatives (%d)" % len(aligned), aligned)
 
+# One exposure: candidates whose files name one camera and one capture time to
+# a fraction of a second (copies that kept their EXIF) are kept as copies.
+with h5py.File(h5, "r") as f:
+    meta = [tuple(f["images/" + k][:].tolist()) for k in
+            ("capture_time", "camera_make", "camera_model", "camera_serial")]
+instant = [(i, j, d) for i, j, d, a in zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(),
+                                           cl["pairs_distance"].tolist(), cl["pairs_match"].tolist()) if a == 3]
+
+
+def one_exposure(i, j):
+    t = meta[0][i]
+    return (len(t) > 20 and t[19:20] == b"." and all(m[i] == m[j] for m in meta)
+            and any(m[i] for m in meta[1:]))
+
+
+ok(attrs["n_instant"] == len(instant) > 0 and all(d <= 90 and (i, j, d) not in want and one_exposure(i, j)
+                                                  for i, j, d in instant)
+   and all(label[i] == label[j] for i, j, d in instant),
+   "one-exposure pairs: within 90, not hash pairs, one camera and sub-second time, one shot group (%d)"
+   % len(instant), instant)
+
 # Low information: with --quality-min 101 every row is low-information, so a
 # pair is kept only when dhash agrees within --verify-distance too.
 with h5py.File(h5, "r") as f:
@@ -260,9 +281,9 @@ ok(np.array_equal(sc["shot"], label), "the scene clustering's shot labels are th
 cl2, _ = read(h5, "shot")
 ok(all(np.array_equal(cl2[k], cl[k]) for k in cl), "adding /clusters/scene kept /clusters/shot")
 sm = sc["pairs_match"]
-ok(set(sm.tolist()) <= {0, 1, 2} and all(man(i)["scene"] == man(j)["scene"] for i, j, m in
-                                         zip(sc["pairs_i"], sc["pairs_j"], sm) if m == 2 and man(i) and man(j)),
-   "scene pairs_match is 0, 1 or 2; scene links (2) join rows of one manifest scene")
+ok(set(sm.tolist()) <= {0, 1, 2, 3} and all(man(i)["scene"] == man(j)["scene"] for i, j, m in
+                                            zip(sc["pairs_i"], sc["pairs_j"], sm) if m == 2 and man(i) and man(j)),
+   "scene pairs_match is 0 to 3; scene links (2) join rows of one manifest scene")
 # photo_0 and photo_6 are 2 s apart: with --scene-gap 1 only their thumbnails can join them
 # (--scene-link-gap 10), and without the alignment check nothing does.
 r = doppel("cluster", h5, "--level", "scene", "--scene-gap", "1", "--scene-link-gap", "10", "--name", "s1", "-q")
@@ -402,8 +423,8 @@ with open(os.path.join(out, "pairs.csv"), newline="", encoding="utf-8", errors="
     prows = [x for x in csv.DictReader(f) if x["clustering"] == "shot"]
 ok(sorted((int(x["i"]), int(x["j"]), int(x["distance"])) for x in prows) == sorted(got),
    "pairs.csv holds the shot pairs")
-ok([x["match"] for x in prows] == [("hash", "copy", "scene")[m] for m in cl["pairs_match"]],
-   "pairs.csv: match says hash or copy as pairs_match does")
+ok([x["match"] for x in prows] == [("hash", "copy", "scene", "instant")[m] for m in cl["pairs_match"]],
+   "pairs.csv: match says hash, copy or instant as pairs_match does")
 with open(os.path.join(out, "groups.csv"), newline="", encoding="utf-8", errors="surrogateescape") as f:
     grows = [x for x in csv.DictReader(f) if x["clustering"] == "shot"]
 ok(len(grows) == len(sizes) and all(int(x["size"]) == sizes[k] and int(x["keeper_row"]) == keeper[k]

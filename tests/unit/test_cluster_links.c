@@ -15,7 +15,10 @@
  *   - consecutive shots of one camera 60-120 s apart join when the check
  *     says they align, and stay apart when it does not;
  *   - candidates are exactly the pairs beyond the hash threshold and within
- *     the alignment distance; pairs_match and the counters say what joined.
+ *     the alignment distance; pairs_match and the counters say what joined;
+ *   - a candidate pair of one camera and one sub-second capture time is one
+ *     exposure: joined without asking the check; not without the fraction
+ *     of a second, with two cameras, or beyond the alignment distance.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -29,7 +32,7 @@
 #include "pipeline.h"
 #include "status.h"
 
-#define N 14
+#define N 22
 
 /* The verdict the stand-in gives row pair (i, j), i < j. */
 static int verdict_of(uint32_t i, uint32_t j)
@@ -52,7 +55,7 @@ static int verdict_of(uint32_t i, uint32_t j)
 	return DP_ALIGN_NONE;
 }
 
-static size_t n_checked;
+static size_t n_checked, n_instant_asked;
 
 static int fake_align(const struct dp_table *t, const struct dp_pairs *cand, int threads,
 		      uint8_t *verdict, struct dp_err *err)
@@ -60,8 +63,10 @@ static int fake_align(const struct dp_table *t, const struct dp_pairs *cand, int
 	(void)t;
 	(void)threads;
 	(void)err;
-	for (size_t k = 0; k < cand->n; k++)
+	for (size_t k = 0; k < cand->n; k++) {
 		verdict[k] = (uint8_t)verdict_of(cand->v[k].i, cand->v[k].j);
+		n_instant_asked += cand->v[k].i == 14 && cand->v[k].j == 15;
+	}
 	n_checked += cand->n;
 	return 0;
 }
@@ -107,6 +112,14 @@ int main(void)
 		{ 55, 0, 70, "", "" },                        /* 11: 70 from 10 */
 		{ 66, 0, 0, "2020-01-05T08:00:00", "P" },     /* 12 */
 		{ 66, 0, 35, "2020-01-05T08:00:10", "Q" },    /* 13: 35 from 12, another camera */
+		{ 77, 0, 0, "2020-01-06T08:00:00.25", "R" },  /* 14 */
+		{ 77, 0, 60, "2020-01-06T08:00:00.25", "R" }, /* 15: 60 from 14, one exposure */
+		{ 88, 0, 0, "2020-01-07T08:00:00", "S" },     /* 16 */
+		{ 88, 0, 60, "2020-01-07T08:00:00", "S" },    /* 17: same second, no fraction */
+		{ 99, 0, 0, "2020-01-08T08:00:00.50", "T" },  /* 18 */
+		{ 99, 0, 120, "2020-01-08T08:00:00.50", "T" },/* 19: one exposure, 120 apart */
+		{ 111, 0, 0, "2020-01-09T08:00:00.50", "U" }, /* 20 */
+		{ 111, 0, 60, "2020-01-09T08:00:00.50", "V" },/* 21: same instant, another camera */
 	};
 	static uint8_t pdq[N][32], sha[N][32], status[N], quality[N];
 	static uint32_t width[N], height[N];
@@ -158,12 +171,18 @@ int main(void)
 	tap_ok(rc == 0, "shot level runs (%s)", err.msg);
 	if (rc)
 		return tap_done();
-	tap_ok(c.align_distance == DP_ALIGN_DISTANCE_DEFAULT && c.n_aligned_checked == n_checked &&
-	       n_checked > 0, "the check ran at %d on %zu candidates", c.align_distance,
-	       c.n_aligned_checked);
+	tap_ok(c.align_distance == DP_ALIGN_DISTANCE_DEFAULT &&
+	       c.n_aligned_checked == n_checked + c.n_instant && n_checked > 0,
+	       "the check ran at %d on %zu candidates (%zu aligned)", c.align_distance,
+	       c.n_aligned_checked, n_checked);
 	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 1, "a copy verdict joins two shot groups");
 	tap_ok(c.shot[0] != c.shot[2] && c.shot[3] != c.shot[4] && c.n_scene_links == 0,
 	       "scene verdicts join nothing at shot level and are not kept");
+	tap_ok(c.shot[14] == c.shot[15] && c.n_instant == 1 && n_instant_asked == 0,
+	       "one camera, one sub-second capture time: joined as one exposure, not aligned");
+	tap_ok(c.shot[16] != c.shot[17], "the same second without its fraction joins nothing");
+	tap_ok(c.shot[18] != c.shot[19], "one exposure 120 bits apart (beyond 90) is not a candidate");
+	tap_ok(c.shot[20] != c.shot[21], "the same instant on two cameras joins nothing");
 	dp_clusters_free(&c);
 
 	o.level = DP_LEVEL_SCENE;
@@ -182,7 +201,7 @@ int main(void)
 	tap_ok(c.label[10] == c.label[11], "copies stay together at scene level");
 	tap_ok(c.label[12] != c.label[13], "a scene link between dated shots of two cameras is dropped");
 	{
-		int kinds[3] = { 0 }, bad = 0;
+		int kinds[4] = { 0 }, bad = 0;
 
 		for (size_t k = 0; k < c.pairs.n; k++) {
 			int m = c.pair_match ? c.pair_match[k] : 0;
@@ -192,8 +211,9 @@ int main(void)
 			bad += m == DP_MATCH_SCENE && ((i == 0 && j == 1) || (i == 1 && j == 2));
 		}
 		tap_ok(!bad && kinds[DP_MATCH_SCENE] == 4 && (size_t)kinds[DP_MATCH_SCENE] == c.n_scene_links &&
-		       kinds[DP_MATCH_COPY] == 1,
-		       "pairs_match: dropped links are gone; %d scene links, %d copy", kinds[2], kinds[1]);
+		       kinds[DP_MATCH_COPY] == 1 && kinds[DP_MATCH_INSTANT] == 1,
+		       "pairs_match: dropped links are gone; %d scene links, %d copy, %d one exposure",
+		       kinds[2], kinds[1], kinds[3]);
 	}
 	dp_clusters_free(&c);
 
@@ -201,7 +221,8 @@ int main(void)
 	n_checked = 0;
 	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, &c, &err);
 	tap_ok(rc == 0 && n_checked == 0 && c.align_distance == 0 && c.label[6] != c.label[7] &&
-	       c.label[10] != c.label[11], "--align-distance 0: nothing checked, nothing joined by it");
+	       c.label[10] != c.label[11] && c.shot[14] != c.shot[15] && c.n_instant == 0,
+	       "--align-distance 0: nothing checked, nothing joined by it (nor by the instant)");
 	dp_clusters_free(&c);
 	return tap_done();
 }
