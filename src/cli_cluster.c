@@ -323,7 +323,6 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* A CSV field: quoted when it holds a comma, quote, CR or LF; bytes kept. */
 /* How pair p was matched: "hash", "copy", "scene" or "instant" (enum dp_pair_match). */
 static const char *pair_match(const struct dp_clusters *c, size_t p)
 {
@@ -333,6 +332,7 @@ static const char *pair_match(const struct dp_clusters *c, size_t p)
 	       m == DP_MATCH_INSTANT ? "instant" : "hash";
 }
 
+/* A CSV field: quoted when it holds a comma, quote, CR or LF; bytes kept. */
 static void csv_str(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
