@@ -15,8 +15,11 @@
  * is compared with itself and with the buckets whose keys differ by at most
  * the table's radius, block against block with the dispatched one-to-many
  * Hamming kernel. Only one table exists at any time, so the index needs
- * about 36 bytes per code plus 4 * 2^s bytes of bucket offsets (s = key
- * bits, about log2 of the number of codes minus 1).
+ * about 40 bytes per code plus 4 * 2^s bytes of bucket offsets (s = key
+ * bits, near log2 of the number of codes). The number of tables is the
+ * one with the least expected work for that many random codes (src/mih.c,
+ * join_cost); at large radii that is one table whose radius is its whole
+ * key, which compares every pair: brute force through the same join.
  *
  * Codes are arrays of 64-bit words (1 per code for 64-bit hashes, 4 for
  * PDQ: the hash bytes in order), borrowed. Only the rows listed at build
