@@ -511,6 +511,83 @@ out:
 	return rc;
 }
 
+/* Representatives with a sub-second capture time and a camera, by (time, camera). */
+static int cmp_instant(const void *a, const void *b, void *table)
+{
+	const struct dp_table *t = table;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	char kx[512], ky[512];
+	int c = strcmp(t->capture_time[x], t->capture_time[y]);
+
+	if (!c)
+		c = strcmp(camera_key(t, x, kx, sizeof(kx)), camera_key(t, y, ky, sizeof(ky)));
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Whether row pair (i, j) is in the sorted pairs p. */
+static int has_pair(const struct dp_pairs *p, uint32_t i, uint32_t j)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct dp_pair *q = &p->v[mid];
+
+		if (q->i < i || (q->i == i && q->j < j))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->n && p->v[lo].i == i && p->v[lo].j == j;
+}
+
+/*
+ * Pairs of one exposure (same_instant) that the hashes put beyond the
+ * candidates (after check_pairs of x->cand): kept as DP_MATCH_INSTANT when
+ * the thumbnails align as a copy or the same scene, i.e. the pixels are
+ * related too. Runs of more than DP_INSTANT_MAX_RUN files of one instant
+ * (a tool stamping one EXIF onto many files) are left out.
+ */
+#define DP_INSTANT_MAX_RUN 16
+
+static int far_instants(struct ctx *x, dp_align_check_fn align, struct dp_err *err)
+{
+	const struct dp_table *t = x->t;
+	uint32_t *rows = malloc((x->nids ? x->nids : 1) * sizeof(uint32_t));
+	struct dp_pairs far = { 0 };
+	size_t n = 0;
+	int rc = DP_E_NOMEM;
+
+	if (!rows)
+		goto out;
+	for (size_t k = 0; k < x->nids; k++)   /* a row with itself: has a time and a camera */
+		if (same_instant(t, x->ids[k], x->ids[k]))
+			rows[n++] = x->ids[k];
+	qsort_r(rows, n, sizeof(uint32_t), cmp_instant, (void *)t);
+	for (size_t a = 0, e; a < n; a = e) {
+		for (e = a + 1; e < n && same_instant(t, rows[a], rows[e]); e++)
+			;
+		for (size_t i = a; e - a <= DP_INSTANT_MAX_RUN && i < e; i++)
+			for (size_t j = i + 1; j < e; j++) {
+				uint32_t p = rows[i] < rows[j] ? rows[i] : rows[j];
+				uint32_t q = rows[i] < rows[j] ? rows[j] : rows[i];
+
+				if (!has_pair(&x->c->pairs, p, q) && !has_pair(&x->cand, p, q) &&
+				    dp_pairs_push(&far, p, q, row_distance(x, p, q)))
+					goto out;
+			}
+	}
+	dp_pairs_sort(&far);
+	x->c->n_aligned_checked += far.n;
+	rc = far.n ? check_pairs(x, &far, DP_MATCH_INSTANT, DP_MATCH_INSTANT, align, err) : 0;
+out:
+	if (rc == DP_E_NOMEM && (!err || !err->code))
+		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for the capture instants");
+	dp_pairs_free(&far);
+	free(rows);
+	return rc;
+}
+
 /* Near pairs as adjacency lists over rows. */
 static int build_adjacency(struct ctx *x)
 {
@@ -1071,6 +1148,8 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	c->n_aligned_checked = x.cand.n;
 	if (x.cand.n && (rc = check_pairs(&x, &x.cand, DP_MATCH_COPY,
 					  o->level == DP_LEVEL_SCENE ? DP_MATCH_SCENE : -1, align, err)) != 0)
+		goto out;
+	if (reach && (rc = far_instants(&x, align, err)) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (c->flags[i] & DP_CF_VERIFIED)

@@ -140,10 +140,10 @@ def one_exposure(i, j):
             and any(m[i] for m in meta[1:]))
 
 
-ok(attrs["n_instant"] == len(instant) > 0 and all(d <= 90 and (i, j, d) not in want and one_exposure(i, j)
-                                                  for i, j, d in instant)
+ok(attrs["n_instant"] == len(instant) > 0 and all((i, j, d) not in want and one_exposure(i, j) and i in reps
+                                                  and j in reps and d == rowdist(i, j) for i, j, d in instant)
    and all(label[i] == label[j] for i, j, d in instant),
-   "one-exposure pairs: within 90, not hash pairs, one camera and sub-second time, one shot group (%d)"
+   "one-exposure pairs: not hash pairs, one camera and sub-second time, one shot group (%d)"
    % len(instant), instant)
 
 # Low information: with --quality-min 101 every row is low-information, so a
