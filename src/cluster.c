@@ -359,7 +359,7 @@ static int map_pairs(struct ctx *x, int align_distance)
 				x->c->flags[j] |= DP_CF_VERIFIED;
 		}
 		if (!ok) {
-			if (d <= (uint32_t)align_distance &&
+			if (align_distance > 0 && d <= (uint32_t)align_distance &&
 			    dp_pairs_push(&x->cand, i < j ? i : j, i < j ? j : i, d))
 				return DP_E_NOMEM;
 			continue;

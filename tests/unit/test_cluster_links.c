@@ -33,7 +33,7 @@
 #include "pipeline.h"
 #include "status.h"
 
-#define N 24
+#define N 26
 
 /* The verdict the stand-in gives row pair (i, j), i < j. */
 static int verdict_of(uint32_t i, uint32_t j)
@@ -49,6 +49,7 @@ static int verdict_of(uint32_t i, uint32_t j)
 		{ 10, 11, DP_ALIGN_COPY },  /* a cropped copy */
 		{ 12, 13, DP_ALIGN_SCENE }, /* dated, two cameras: dropped */
 		{ 22, 23, DP_ALIGN_SCENE }, /* one exposure 120 apart, related pixels */
+		{ 24, 25, DP_ALIGN_COPY },  /* low information, same PDQ, dhash disagrees */
 	};
 
 	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++)
@@ -124,10 +125,12 @@ int main(void)
 		{ 111, 0, 60, "2020-01-09T08:00:00.50", "V" },/* 21: same instant, another camera */
 		{ 122, 0, 0, "2020-01-10T08:00:00.75", "R" }, /* 22 */
 		{ 122, 0, 120, "2020-01-10T08:00:00.75", "R" },/* 23: one exposure, 120 apart */
+		{ 133, 0, 0, "", "" },                        /* 24: low information */
+		{ 133, 0, 0, "", "" },                        /* 25: same PDQ, another dhash */
 	};
 	static uint8_t pdq[N][32], sha[N][32], status[N], quality[N];
 	static uint32_t width[N], height[N];
-	static uint64_t size[N];
+	static uint64_t size[N], dhash[N];
 	static char *times[N], *serials[N], *empty[N];
 	struct dp_table t;
 	struct dp_cluster_opts o;
@@ -140,7 +143,8 @@ int main(void)
 		set_code(pdq[r], rows[r].base, rows[r].lo, rows[r].hi);
 		memset(sha[r], r + 1, 32);
 		status[r] = DP_ST_OK;
-		quality[r] = 100;
+		quality[r] = r >= 24 ? 10 : 100;
+		dhash[r] = r == 25 ? 0xfffff : 0;
 		width[r] = height[r] = 100;
 		size[r] = 1000;
 		times[r] = (char *)rows[r].time;
@@ -157,6 +161,7 @@ int main(void)
 	t.hashes = DP_HASH_PDQ | DP_HASH_THUMB;
 	t.pdq = pdq;
 	t.pdq_quality = quality;
+	t.dhash = dhash;
 	t.sha256 = sha;
 	t.status = status;
 	t.width = width;
@@ -179,7 +184,7 @@ int main(void)
 	       c.n_aligned_checked == n_checked + 1 && n_checked > 0,
 	       "the check ran at %d on %zu pairs (%zu aligned, one exposure within 90 not)",
 	       c.align_distance, c.n_aligned_checked, n_checked);
-	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 1, "a copy verdict joins two shot groups");
+	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 2, "a copy verdict joins two shot groups");
 	tap_ok(c.shot[0] != c.shot[2] && c.shot[3] != c.shot[4] && c.n_scene_links == 0,
 	       "scene verdicts join nothing at shot level and are not kept");
 	tap_ok(c.shot[14] == c.shot[15] && n_instant_asked == 0,
@@ -188,6 +193,8 @@ int main(void)
 	tap_ok(c.shot[18] != c.shot[19], "one exposure 120 bits apart whose thumbnails do not align: apart");
 	tap_ok(c.shot[22] == c.shot[23] && c.n_instant == 2,
 	       "one exposure 120 bits apart whose thumbnails align (as a scene): joined");
+	tap_ok(c.shot[24] == c.shot[25] && c.n_pairs_rejected == 1,
+	       "a low-information pair the second hash rejects is a candidate: aligned, joined");
 	tap_ok(c.shot[20] != c.shot[21], "the same instant on two cameras joins nothing");
 	dp_clusters_free(&c);
 
@@ -217,7 +224,7 @@ int main(void)
 			bad += m == DP_MATCH_SCENE && ((i == 0 && j == 1) || (i == 1 && j == 2));
 		}
 		tap_ok(!bad && kinds[DP_MATCH_SCENE] == 4 && (size_t)kinds[DP_MATCH_SCENE] == c.n_scene_links &&
-		       kinds[DP_MATCH_COPY] == 1 && kinds[DP_MATCH_INSTANT] == 2,
+		       kinds[DP_MATCH_COPY] == 2 && kinds[DP_MATCH_INSTANT] == 2,
 		       "pairs_match: dropped links are gone; %d scene links, %d copy, %d one exposure",
 		       kinds[2], kinds[1], kinds[3]);
 	}
@@ -227,8 +234,10 @@ int main(void)
 	n_checked = 0;
 	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, &c, &err);
 	tap_ok(rc == 0 && n_checked == 0 && c.align_distance == 0 && c.label[6] != c.label[7] &&
-	       c.label[10] != c.label[11] && c.shot[14] != c.shot[15] && c.n_instant == 0,
-	       "--align-distance 0: nothing checked, nothing joined by it (nor by the instant)");
+	       c.label[10] != c.label[11] && c.shot[14] != c.shot[15] && c.n_instant == 0 &&
+	       c.label[24] != c.label[25] && c.n_aligned_checked == 0,
+	       "--align-distance 0: nothing checked (not even rejected pairs at distance 0), "
+	       "nothing joined by it (nor by the instant)");
 	dp_clusters_free(&c);
 	return tap_done();
 }
