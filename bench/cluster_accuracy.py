@@ -22,7 +22,8 @@ usage: bench/cluster_accuracy.py CORPUS --evaluate PATH/evaluate [-j N] [--keep 
        [--scan SCAN.h5] [-- extra doppel cluster options]
 
 --scan takes an earlier `doppel scan CORPUS/images` result instead of scanning
-again (it is copied; the file itself is not changed).
+again (it is copied; the file itself is not changed). DOPPEL_BIN names another
+doppel build to run (default: build/doppel of this tree).
 
 SPDX-License-Identifier: MIT
 """
@@ -37,7 +38,7 @@ import tempfile
 import h5py
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DOPPEL = os.path.join(TOP, "build", "doppel")
+DOPPEL = os.environ.get("DOPPEL_BIN") or os.path.join(TOP, "build", "doppel")
 
 
 def run(args):

@@ -36,7 +36,8 @@
  * sign are a shear, which neither a crop nor another shot produces: on
  * smooth pictures it is the fit's noise (the residuals of a blurred
  * picture are correlated, so the standard error understates it), and the
- * copy test bounds the turn tightly and the whole skew only loosely.
+ * copy test bounds the turn tightly and the whole skew only loosely; the
+ * near-copy test bounds only the skew (so the turn to half of it).
  *
  * Sampling is bilinear; gradients are central differences (one-sided at
  * the edges); blurs are separable Gaussians with mirrored edges and fixed
@@ -478,6 +479,13 @@ static int copy_of(const struct dp_align_result *r)
 	       r->skew <= DP_ALIGN_MAX_SKEW && r->excess <= DP_ALIGN_MAX_EXCESS;
 }
 
+/* One direction: that, or a view turned by less than the skew bound allows. */
+static int near_copy_of(const struct dp_align_result *r)
+{
+	return fitted(r, DP_ALIGN_NEAR_MAX_SKEW_ERROR) && r->skew <= DP_ALIGN_MAX_SKEW &&
+	       r->excess <= DP_ALIGN_MAX_EXCESS;
+}
+
 void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],
 		     struct dp_align_work *w, struct dp_align_result res[2])
 {
@@ -500,6 +508,8 @@ int dp_align_verdict(const struct dp_align_result res[2])
 {
 	if (copy_of(&res[0]) || copy_of(&res[1]))
 		return DP_ALIGN_COPY;
+	if (near_copy_of(&res[0]) || near_copy_of(&res[1]))
+		return DP_ALIGN_NEAR_COPY;
 	if (same_scene(&res[0]) || same_scene(&res[1]))
 		return DP_ALIGN_SCENE;
 	return DP_ALIGN_NONE;

@@ -163,6 +163,11 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
  *                   small: a fit that bends more than that is not a crop),
  *                   excess <= DP_ALIGN_MAX_EXCESS (the fitted frame lies
  *                   inside the other);
+ *   DP_ALIGN_NEAR_COPY not that, but the same with any turn the skew bound
+ *                   allows (up to 0.29 degrees) and skew_error <=
+ *                   DP_ALIGN_NEAR_MAX_SKEW_ERROR: a copy, or another shot
+ *                   taken with the camera turned that little, which the
+ *                   pixels cannot tell apart (capture times can: cluster.c);
  *   DP_ALIGN_SCENE  not that, but in one direction the fit is as close
  *                   (corr), about as well determined (skew_error <=
  *                   DP_ALIGN_SCENE_MAX_SKEW_ERROR) and scales each axis by
@@ -176,10 +181,11 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
 #define DP_ALIGN_MAX_SKEW 0.01f
 #define DP_ALIGN_MAX_TURN 0.0015f
 #define DP_ALIGN_MAX_SKEW_ERROR 0.002f
+#define DP_ALIGN_NEAR_MAX_SKEW_ERROR 0.003f
 #define DP_ALIGN_MAX_EXCESS 0.02f
 #define DP_ALIGN_SCENE_MAX_SKEW_ERROR 0.003f
 #define DP_ALIGN_SCENE_MIN_SCALE 0.5f
-enum dp_align_verdict { DP_ALIGN_NONE = 0, DP_ALIGN_SCENE = 1, DP_ALIGN_COPY = 2 };
+enum dp_align_verdict { DP_ALIGN_NONE = 0, DP_ALIGN_SCENE = 1, DP_ALIGN_COPY = 2, DP_ALIGN_NEAR_COPY = 3 };
 int dp_align_verdict(const struct dp_align_result res[2]);
 
 /* ------------------------------------------------------------------ */

@@ -173,8 +173,9 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 		o->max_distance, c->n_pairs_rejected);
 	if (c->align_distance)
 		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d are copies on their "
-			"thumbnails, %zu one exposure by camera and capture instant\n", c->n_aligned,
-			c->n_aligned_checked, c->align_distance, c->n_instant);
+			"thumbnails, %zu one exposure by camera and capture instant; %zu copy pairs "
+			"left apart: two exposures of one camera\n", c->n_aligned, c->n_aligned_checked,
+			c->align_distance, c->n_instant, c->n_copies_refused);
 	if (o->level == DP_LEVEL_SCENE && c->align_distance)
 		fprintf(stderr, "doppel: %zu scene links: thumbnails of two shots that align "
 			"(camera turned or moved)\n", c->n_scene_links);

@@ -460,13 +460,23 @@ static int same_instant(const struct dp_table *t, uint32_t a, uint32_t b)
 	return !strcmp(camera_key(t, a, ka, sizeof(ka)), camera_key(t, b, kb, sizeof(kb)));
 }
 
+/* Whether row r carries a capture time (to the second) and a camera name. */
+static int dated(const struct dp_table *t, uint32_t r)
+{
+	return strlen(t->capture_time[r]) >= 19 &&
+	       (t->camera_serial[r][0] || t->camera_make[r][0] || t->camera_model[r][0]);
+}
+
 /*
  * The alignment check of row pairs, merged into the near pairs: those it
  * finds copies as copy_kind, those it finds the same scene as scene_kind
  * (enum dp_pair_match; -1: not kept). With copy_kind DP_MATCH_COPY (the
  * candidates), pairs of one exposure (same_instant) are kept as
  * DP_MATCH_INSTANT without aligning: the pixels of a copy and those of
- * another shot can look alike, the capture instants cannot.
+ * another shot can look alike, the capture instants cannot. A near copy
+ * (DP_ALIGN_NEAR_COPY: possibly another shot turned a little) counts as a
+ * copy only when one of its rows is dated, so that merge_copies can keep
+ * two shots apart by their capture times; else as the same scene.
  */
 static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kind, int scene_kind,
 		       dp_align_check_fn align, struct dp_err *err)
@@ -488,9 +498,12 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 		goto out;
 	rc = DP_E_NOMEM;
 	for (size_t k = 0, r = 0; k < pairs->n; k++) {
+		uint32_t i = pairs->v[k].i, j = pairs->v[k].j;
+		int v = instant[k] ? -1 : verdict[r];
 		int as = instant[k] ? DP_MATCH_INSTANT :
-			 verdict[r] == DP_ALIGN_COPY ? copy_kind :
-			 verdict[r] == DP_ALIGN_SCENE ? scene_kind : -1;
+			 v == DP_ALIGN_COPY ? copy_kind :
+			 v == DP_ALIGN_NEAR_COPY && (dated(x->t, i) || dated(x->t, j)) ? copy_kind :
+			 v == DP_ALIGN_NEAR_COPY || v == DP_ALIGN_SCENE ? scene_kind : -1;
 
 		r += !instant[k];
 		if (as < 0)
@@ -696,6 +709,85 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 	return 0;
 }
 
+/*
+ * Whether rows a and b are two exposures of one camera: the same camera and
+ * capture times that differ (to the second, or to its fraction where both
+ * give one). A camera takes one picture at a time, so such rows are two
+ * shots. Two cameras say nothing: a copy can carry the EXIF of the device
+ * that made it (a screenshot).
+ */
+static int two_exposures(const struct dp_table *t, uint32_t a, uint32_t b)
+{
+	const char *ta = t->capture_time[a], *tb = t->capture_time[b];
+	char ka[512], kb[512];
+
+	if (!dated(t, a) || !dated(t, b) ||
+	    strcmp(camera_key(t, a, ka, sizeof(ka)), camera_key(t, b, kb, sizeof(kb))))
+		return 0;
+	if (strncmp(ta, tb, 19))
+		return 1;
+	return ta[19] == '.' && tb[19] == '.' && strcmp(ta, tb);
+}
+
+static int cmp_pair_distance(const void *a, const void *b, void *pairs)
+{
+	const struct dp_pair *v = ((const struct dp_pairs *)pairs)->v;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (v[x].d != v[y].d)
+		return v[x].d < v[y].d ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Copies (aligned, or of one exposure) merge the shot groups of their rows,
+ * closest pairs first, unless the two groups hold two exposures of one
+ * camera (two_exposures of a dated row of each): then the pixels matched
+ * two shots of a scene, whatever they look like.
+ */
+static int merge_copies(struct ctx *x)
+{
+	const struct dp_table *t = x->t;
+	const struct dp_pairs *p = &x->c->pairs;
+	int64_t *when = malloc((t->n ? t->n : 1) * sizeof(int64_t));
+	size_t *order = malloc((p->n ? p->n : 1) * sizeof(size_t)), m = 0;
+	int rc = DP_E_NOMEM;
+
+	if (!when || !order)
+		goto out;
+	for (size_t r = 0; r < t->n; r++)
+		when[r] = -1;
+	for (uint32_t r = 0; r < t->n; r++) {
+		uint32_t root = uf_find(x->parent, r);
+
+		if (t->status[r] == DP_ST_OK && dated(t, r) && when[root] < 0)
+			when[root] = r;
+	}
+	for (size_t k = 0; k < p->n; k++)
+		if (match(x->c, k) == DP_MATCH_COPY || match(x->c, k) == DP_MATCH_INSTANT)
+			order[m++] = k;
+	qsort_r(order, m, sizeof(size_t), cmp_pair_distance, (void *)p);
+	for (size_t k = 0; k < m; k++) {
+		uint32_t a = uf_find(x->parent, p->v[order[k]].i), b = uf_find(x->parent, p->v[order[k]].j);
+		int64_t keep = when[a] >= 0 ? when[a] : when[b];
+
+		if (a == b)
+			continue;
+		if (when[a] >= 0 && when[b] >= 0 &&
+		    two_exposures(t, (uint32_t)when[a], (uint32_t)when[b])) {
+			x->c->n_copies_refused++;
+			continue;
+		}
+		uf_union(x->parent, a, b);
+		when[uf_find(x->parent, a)] = keep;
+	}
+	rc = 0;
+out:
+	free(when);
+	free(order);
+	return rc;
+}
+
 /* Shot groups: components of the near pairs, split around medoids. */
 static int shot_groups(struct ctx *x)
 {
@@ -743,12 +835,7 @@ static int shot_groups(struct ctx *x)
 			m = e;
 		}
 	}
-	/* An aligned copy is one photograph by its pixels, a candidate pair of
-	 * one exposure by its capture metadata: merge the two groups. */
-	for (size_t k = 0; k < x->c->pairs.n; k++)
-		if (match(x->c, k) == DP_MATCH_COPY || match(x->c, k) == DP_MATCH_INSTANT)
-			uf_union(x->parent, x->c->pairs.v[k].i, x->c->pairs.v[k].j);
-	rc = 0;
+	rc = merge_copies(x);
 out:
 	free(comp_parent);
 	free(order);

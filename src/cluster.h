@@ -104,6 +104,7 @@ struct dp_clusters {
 	uint8_t *pair_match;     /* per pair: enum dp_pair_match; NULL: all DP_MATCH_HASH */
 	int align_distance;      /* the alignment check's reach (0: not run) */
 	size_t n_aligned_checked, n_aligned, n_scene_links, n_instant;
+	size_t n_copies_refused;  /* copy pairs whose groups hold two exposures of one camera */
 	unsigned verify_hash;    /* the second hash used (0: none in the file) */
 	size_t n_low_info, n_low_info_matched, n_exact_groups, n_exact_files, n_matched;
 	size_t n_merged_splits, n_pairs_rejected;

@@ -76,7 +76,8 @@ static const char method_text[] =
 	"a copy when their 64x64 thumbnails align by a crop or rescale, or when both rows "
 	"carry one camera and one sub-second capture time (one exposure; beyond "
 	"align_distance too when the thumbnails align); copies merge shot "
-	"groups; scenes: shot groups of one camera (serial, else make+model) whose capture "
+	"groups, closest first, except two groups holding two exposures of one camera "
+	"(different capture times); scenes: shot groups of one camera (serial, else make+model) whose capture "
 	"times follow within scene_gap_s, or within scene_link_gap_s with aligned "
 	"thumbnails, and scene links of aligned candidates; keeper: largest resolution, then "
 	"largest file, then first path";
@@ -145,6 +146,7 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    dp_h5_set_attr_i64(g, "n_aligned", (int64_t)c->n_aligned) ||
 	    dp_h5_set_attr_i64(g, "n_scene_links", (int64_t)c->n_scene_links) ||
 	    dp_h5_set_attr_i64(g, "n_instant", (int64_t)c->n_instant) ||
+	    dp_h5_set_attr_i64(g, "n_copies_refused", (int64_t)c->n_copies_refused) ||
 	    set_attr_f64(g, "scene_link_gap_s", o->scene_link_gap_s) ||
 	    dp_h5_set_attr_str(g, "method", method_text, t_str) ||
 	    dp_h5_set_attr_str(g, "created", now, t_str) ||

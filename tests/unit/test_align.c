@@ -15,7 +15,9 @@
  *     pictures are rejected;
  *   - the verdict: off-diagonal terms of one sign (a shear: fitting noise)
  *     do not stop a copy, terms of opposite signs (a turn) over 0.09
- *     degrees do, and so does any bend past DP_ALIGN_MAX_SKEW; a fit that
+ *     degrees make it a near copy (up to 0.29 degrees), and any bend past
+ *     DP_ALIGN_MAX_SKEW makes it the same scene; so does a standard error
+ *     between DP_ALIGN_MAX_SKEW_ERROR and DP_ALIGN_NEAR_MAX_SKEW_ERROR; a fit that
  *     scales an axis by under 0.5 or over 2 is no camera move (not the
  *     same scene);
  *   - the result is the same whatever the order of the calls (no state).
@@ -228,13 +230,15 @@ int main(int argc, char **argv)
 			{ 0.95f, 0.0f, 0.0f, DP_ALIGN_COPY, "no off-diagonal terms" },
 			{ 0.95f, 0.005f, 0.004f, DP_ALIGN_COPY, "a shear of 0.009 (turn 0)" },
 			{ 0.95f, -0.001f, 0.0015f, DP_ALIGN_COPY, "a turn of 0.0012 (0.07 degrees)" },
-			{ 0.95f, -0.002f, 0.003f, DP_ALIGN_SCENE, "a turn of 0.0024 (0.14 degrees)" },
+			{ 0.95f, -0.002f, 0.003f, DP_ALIGN_NEAR_COPY, "a turn of 0.0024 (0.14 degrees)" },
+			{ 0.95f, -0.004f, 0.005f, DP_ALIGN_NEAR_COPY, "a turn of 0.0045 (0.26 degrees)" },
+			{ 0.95f, -0.0055f, 0.0055f, DP_ALIGN_SCENE, "a turn of 0.0055 (0.32 degrees)" },
 			{ 0.95f, 0.007f, 0.005f, DP_ALIGN_SCENE, "a shear of 0.012, over DP_ALIGN_MAX_SKEW" },
 			{ 0.6f, -0.05f, 0.07f, DP_ALIGN_SCENE, "a turn of 3.4 degrees, x scaled by 0.6" },
 			{ 0.3f, -0.05f, 0.07f, DP_ALIGN_NONE, "a turn of 3.4 degrees, x scaled by 0.3 (a collapsed fit)" },
 			{ 2.5f, -0.05f, 0.07f, DP_ALIGN_NONE, "a turn of 3.4 degrees, x scaled by 2.5" },
 		};
-		static const char *name[] = { "neither", "same scene", "copy" };
+		static const char *name[] = { "neither", "same scene", "copy", "near copy" };
 
 		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 			r[0].p[0] = cases[k].p0;
@@ -245,6 +249,13 @@ int main(int argc, char **argv)
 			tap_ok(dp_align_verdict(r) == cases[k].want, "verdict with %s: %s", cases[k].what,
 			       name[cases[k].want]);
 		}
+		r[0].p[1] = r[0].p[3] = r[0].skew = r[0].turn = 0;
+		r[0].p[0] = 0.95f;
+		r[0].skew_error = 0.0025f;
+		tap_ok(dp_align_verdict(r) == DP_ALIGN_NEAR_COPY, "verdict with a standard error of 0.0025: "
+		       "near copy");
+		r[0].skew_error = 0.0035f;
+		tap_ok(dp_align_verdict(r) == DP_ALIGN_NONE, "verdict with a standard error of 0.0035: neither");
 	}
 	free(sc);
 	free(sc2);

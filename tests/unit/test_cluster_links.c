@@ -19,7 +19,12 @@
  *   - a candidate pair of one camera and one sub-second capture time is one
  *     exposure: joined without asking the check; not without the fraction
  *     of a second or with two cameras; beyond the alignment distance only
- *     when the check says the thumbnails align.
+ *     when the check says the thumbnails align;
+ *   - copy verdicts never merge groups that hold two exposures of one camera
+ *     (different capture times): the closest pair merges first, the other
+ *     group stays apart; two cameras do not count;
+ *   - a near copy (possibly another shot turned a little) joins only when
+ *     one of its rows is dated.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -33,7 +38,7 @@
 #include "pipeline.h"
 #include "status.h"
 
-#define N 26
+#define N 35
 
 /* The verdict the stand-in gives row pair (i, j), i < j. */
 static int verdict_of(uint32_t i, uint32_t j)
@@ -50,6 +55,12 @@ static int verdict_of(uint32_t i, uint32_t j)
 		{ 12, 13, DP_ALIGN_SCENE }, /* dated, two cameras: dropped */
 		{ 22, 23, DP_ALIGN_SCENE }, /* one exposure 120 apart, related pixels */
 		{ 24, 25, DP_ALIGN_COPY },  /* low information, same PDQ, dhash disagrees */
+		{ 26, 27, DP_ALIGN_COPY },  /* two exposures of camera K: refused */
+		{ 26, 28, DP_ALIGN_COPY },  /* an undated copy: joins the closer one, 26 */
+		{ 27, 28, DP_ALIGN_COPY },  /* ... so this one is refused */
+		{ 29, 30, DP_ALIGN_COPY },  /* two cameras: says nothing, joined */
+		{ 31, 32, DP_ALIGN_NEAR_COPY }, /* both undated: not a copy */
+		{ 33, 34, DP_ALIGN_NEAR_COPY }, /* one dated: a copy */
 	};
 
 	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++)
@@ -127,6 +138,15 @@ int main(void)
 		{ 122, 0, 120, "2020-01-10T08:00:00.75", "R" },/* 23: one exposure, 120 apart */
 		{ 133, 0, 0, "", "" },                        /* 24: low information */
 		{ 133, 0, 0, "", "" },                        /* 25: same PDQ, another dhash */
+		{ 144, 0, 0, "2020-01-11T08:00:00.10", "K" }, /* 26 */
+		{ 144, 0, 40, "2020-01-11T08:00:05.10", "K" },/* 27: 40 from 26, 5 s later */
+		{ 144, 100, 145, "", "" },                    /* 28: 45 from 26, 85 from 27 */
+		{ 155, 0, 0, "2020-01-12T08:00:00", "L" },    /* 29 */
+		{ 155, 0, 50, "2020-01-12T09:00:00", "M" },   /* 30: 50 from 29, camera M */
+		{ 166, 0, 0, "", "" },                        /* 31 */
+		{ 166, 0, 50, "", "" },                       /* 32: 50 from 31 */
+		{ 177, 0, 0, "2020-01-13T08:00:00", "N" },    /* 33 */
+		{ 177, 0, 50, "", "" },                       /* 34: 50 from 33 */
 	};
 	static uint8_t pdq[N][32], sha[N][32], status[N], quality[N];
 	static uint32_t width[N], height[N];
@@ -184,7 +204,12 @@ int main(void)
 	       c.n_aligned_checked == n_checked + 1 && n_checked > 0,
 	       "the check ran at %d on %zu pairs (%zu aligned, one exposure within 90 not)",
 	       c.align_distance, c.n_aligned_checked, n_checked);
-	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 2, "a copy verdict joins two shot groups");
+	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 7, "a copy verdict joins two shot groups");
+	tap_ok(c.shot[26] != c.shot[27] && c.shot[28] == c.shot[26] && c.n_copies_refused == 2,
+	       "copies never merge two exposures of one camera; the closer pair merges first");
+	tap_ok(c.shot[29] == c.shot[30], "two cameras at two times do not stop a copy");
+	tap_ok(c.shot[31] != c.shot[32] && c.shot[33] == c.shot[34] && c.n_aligned == 7,
+	       "a near copy joins when one of its rows is dated, not between two undated ones");
 	tap_ok(c.shot[0] != c.shot[2] && c.shot[3] != c.shot[4] && c.n_scene_links == 0,
 	       "scene verdicts join nothing at shot level and are not kept");
 	tap_ok(c.shot[14] == c.shot[15] && n_instant_asked == 0,
@@ -223,8 +248,8 @@ int main(void)
 			kinds[m]++;
 			bad += m == DP_MATCH_SCENE && ((i == 0 && j == 1) || (i == 1 && j == 2));
 		}
-		tap_ok(!bad && kinds[DP_MATCH_SCENE] == 4 && (size_t)kinds[DP_MATCH_SCENE] == c.n_scene_links &&
-		       kinds[DP_MATCH_COPY] == 2 && kinds[DP_MATCH_INSTANT] == 2,
+		tap_ok(!bad && kinds[DP_MATCH_SCENE] == 5 && (size_t)kinds[DP_MATCH_SCENE] == c.n_scene_links &&
+		       kinds[DP_MATCH_COPY] == 7 && kinds[DP_MATCH_INSTANT] == 2,
 		       "pairs_match: dropped links are gone; %d scene links, %d copy, %d one exposure",
 		       kinds[2], kinds[1], kinds[3]);
 	}
