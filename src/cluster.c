@@ -441,6 +441,13 @@ static const char *camera_key(const struct dp_table *t, uint32_t r, char *buf, s
 	return buf;
 }
 
+/* Whether row r carries a capture time (to the second) and a camera name. */
+static int dated(const struct dp_table *t, uint32_t r)
+{
+	return strlen(t->capture_time[r]) >= 19 &&
+	       (t->camera_serial[r][0] || t->camera_make[r][0] || t->camera_model[r][0]);
+}
+
 /*
  * Whether rows a and b record one exposure: the same camera and the same
  * capture time to a fraction of a second (EXIF DateTimeOriginal with
@@ -454,17 +461,9 @@ static int same_instant(const struct dp_table *t, uint32_t a, uint32_t b)
 	const char *ta = t->capture_time[a];
 	char ka[512], kb[512];
 
-	if (strlen(ta) < 21 || ta[19] != '.' || strcmp(ta, t->capture_time[b]) ||
-	    !(t->camera_serial[a][0] || t->camera_make[a][0] || t->camera_model[a][0]))
+	if (!dated(t, a) || strlen(ta) < 21 || ta[19] != '.' || strcmp(ta, t->capture_time[b]))
 		return 0;
 	return !strcmp(camera_key(t, a, ka, sizeof(ka)), camera_key(t, b, kb, sizeof(kb)));
-}
-
-/* Whether row r carries a capture time (to the second) and a camera name. */
-static int dated(const struct dp_table *t, uint32_t r)
-{
-	return strlen(t->capture_time[r]) >= 19 &&
-	       (t->camera_serial[r][0] || t->camera_make[r][0] || t->camera_model[r][0]);
 }
 
 /*
