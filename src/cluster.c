@@ -441,6 +441,14 @@ static const char *camera_key(const struct dp_table *t, uint32_t r, char *buf, s
 	return buf;
 }
 
+/* The order of the cameras of rows a and b (0: one camera), as strcmp. */
+static int cmp_camera(const struct dp_table *t, uint32_t a, uint32_t b)
+{
+	char ka[512], kb[512];
+
+	return strcmp(camera_key(t, a, ka, sizeof(ka)), camera_key(t, b, kb, sizeof(kb)));
+}
+
 /* Whether row r carries a capture time (to the second) and a camera name. */
 static int dated(const struct dp_table *t, uint32_t r)
 {
@@ -459,11 +467,10 @@ static int dated(const struct dp_table *t, uint32_t r)
 static int same_instant(const struct dp_table *t, uint32_t a, uint32_t b)
 {
 	const char *ta = t->capture_time[a];
-	char ka[512], kb[512];
 
 	if (!dated(t, a) || strlen(ta) < 21 || ta[19] != '.' || strcmp(ta, t->capture_time[b]))
 		return 0;
-	return !strcmp(camera_key(t, a, ka, sizeof(ka)), camera_key(t, b, kb, sizeof(kb)));
+	return !cmp_camera(t, a, b);
 }
 
 /*
@@ -528,11 +535,10 @@ static int cmp_instant(const void *a, const void *b, void *table)
 {
 	const struct dp_table *t = table;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	char kx[512], ky[512];
 	int c = strcmp(t->capture_time[x], t->capture_time[y]);
 
 	if (!c)
-		c = strcmp(camera_key(t, x, kx, sizeof(kx)), camera_key(t, y, ky, sizeof(ky)));
+		c = cmp_camera(t, x, y);
 	return c ? c : (x > y) - (x < y);
 }
 
@@ -718,10 +724,8 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 static int two_exposures(const struct dp_table *t, uint32_t a, uint32_t b)
 {
 	const char *ta = t->capture_time[a], *tb = t->capture_time[b];
-	char ka[512], kb[512];
 
-	if (!dated(t, a) || !dated(t, b) ||
-	    strcmp(camera_key(t, a, ka, sizeof(ka)), camera_key(t, b, kb, sizeof(kb))))
+	if (!dated(t, a) || !dated(t, b) || cmp_camera(t, a, b))
 		return 0;
 	if (strncmp(ta, tb, 19))
 		return 1;
@@ -884,9 +888,7 @@ struct shot_meta {
 static int cmp_meta(const void *a, const void *b, void *table)
 {
 	const struct shot_meta *x = a, *y = b;
-	char ka[512], kb[512];
-	int c = strcmp(camera_key(table, x->row, ka, sizeof(ka)),
-		       camera_key(table, y->row, kb, sizeof(kb)));
+	int c = cmp_camera(table, x->row, y->row);
 
 	if (c)
 		return c;
@@ -899,11 +901,9 @@ static int cmp_meta(const void *a, const void *b, void *table)
 static int same_run(const struct dp_table *t, const struct shot_meta *a, const struct shot_meta *b,
 		    double gap)
 {
-	char ka[512], kb[512];
 	double d = a->time - b->time;
 
-	return !strcmp(camera_key(t, a->row, ka, sizeof(ka)), camera_key(t, b->row, kb, sizeof(kb))) &&
-	       d <= gap && -d <= gap;
+	return !cmp_camera(t, a->row, b->row) && d <= gap && -d <= gap;
 }
 
 /*
