@@ -19,6 +19,8 @@
 #include <stddef.h>
 
 #define DP_BORDER_TOL 12.0f      /* JPEG ringing next to a hard bar edge stays within this */
+#define DP_BORDER_EDGE 24.0f     /* a line just past a bar differs from it by more */
+#define DP_BORDER_EDGE_LINES 3   /* ... within this many lines */
 #define DP_BORDER_MAX_SIDE 0.40  /* no side loses more than 40% of the image */
 
 /* Mean and largest deviation from `ref` of n samples step apart. */
@@ -40,12 +42,15 @@ static float line_dev(const float *p, int n, ptrdiff_t step, float ref, float *m
 
 /*
  * Lines of uniform border on one side: line k starts at first + k * lstep,
- * has n samples step apart; at most max lines. 0 when the outermost line is
- * not uniform.
+ * has n samples step apart; fewer than max lines. 0 when the outermost line
+ * is not uniform, and 0 when the uniform lines do not end at an edge: when
+ * they reach max, or the lines past them change only gradually. That is a
+ * smooth or uniform picture (a wall, the sky, a gradient), not a bar:
+ * cutting it would keep an arbitrary middle part, different in every copy.
  */
 static int side(const float *first, ptrdiff_t lstep, int n, ptrdiff_t step, int max)
 {
-	float mean, ref;
+	float mean, ref, before;
 	int k;
 
 	line_dev(first, n, step, 0.0f, &ref);
@@ -54,7 +59,19 @@ static int side(const float *first, ptrdiff_t lstep, int n, ptrdiff_t step, int 
 	for (k = 1; k < max; k++)
 		if (line_dev(first + (ptrdiff_t)k * lstep, n, step, ref, &mean) > DP_BORDER_TOL)
 			break;
-	return k;
+	if (k == max)
+		return 0;
+	/* An edge: across a few lines on either side of the bar's end (resampling
+	 * and sharpening blur it), a line's mean steps away from the bar's, or
+	 * some pixel lies far from the bar's colour. A gradient changes too slowly
+	 * for either. */
+	line_dev(first + (ptrdiff_t)(k > DP_BORDER_EDGE_LINES ? k - DP_BORDER_EDGE_LINES : 0) * lstep,
+		 n, step, ref, &before);
+	for (int e = k; e < k + DP_BORDER_EDGE_LINES; e++)
+		if (line_dev(first + (ptrdiff_t)e * lstep, n, step, ref, &mean) > DP_BORDER_EDGE ||
+		    fabsf(mean - before) > DP_BORDER_TOL)
+			return k;
+	return 0;
 }
 
 int dp_border_find(const float *luma, int w, int h, int min_lines, int box[4])

@@ -536,9 +536,10 @@ void dp_pdq_shrunk_decimate(const float *in, int w, int h, const struct dp_pdq_t
 /*
  * dp_border_find - the part of a w x h float luma image inside uniform
  * borders: box = {x0, y0, x1, y1} (x1, y1 exclusive). A side counts when at
- * least min_lines outermost lines are uniform and of one colour (every
- * pixel within 12 grey levels of the outermost line's mean); no side takes
- * more than 40%. Returns 1 when some side has a border, else 0 with box =
+ * least min_lines and fewer than 40% of its outermost lines are uniform and
+ * of one colour (every pixel within 12 grey levels of the outermost line's
+ * mean), and they end at an edge (border.c): uniform or smooth pictures
+ * have no border. Returns 1 when some side has a border, else 0 with box =
  * the whole image. Images under 16 pixels: 0. luma borrowed. Pure.
  */
 int dp_border_find(const float *luma, int w, int h, int min_lines, int box[4]);

@@ -3,8 +3,9 @@
  * Synthetic float luma images with known borders: bars of several
  * thicknesses and colours on chosen sides, ringing noise inside the
  * tolerance, a photo-like interior (random texture, whose lines are never
- * uniform). Checks the exact box found, the thickness threshold, the 40%
- * cap, and that border-free or too-small images report none.
+ * uniform). Checks the exact box found, the thickness threshold, that
+ * uniform lines over 40% of a side or without an edge (smooth pictures) are
+ * no border, and that border-free or too-small images report none.
  *
  * Usage: test_border [--seed N]
  *
@@ -63,20 +64,44 @@ int main(int argc, char **argv)
 	      (const int[]){ 7, 9, 390, 288 }, "grey frame, uneven, with ringing within 10");
 	check(400, 300, (const int[]){ 0, 1, 0, 0 }, 0, 0, 3, 0, (const int[]){ 0, 0, 400, 300 },
 	      "a one-line bar under min_lines");
-	check(400, 300, (const int[]){ 0, 0, 0, 200 }, 0, 0, 2, 1, (const int[]){ 0, 0, 400, 180 },
-	      "a bar over 40% is capped at 40%");
+	check(400, 300, (const int[]){ 0, 0, 0, 200 }, 0, 0, 2, 0, (const int[]){ 0, 0, 400, 300 },
+	      "uniform lines over 40% of the side: not a bar");
+	check(400, 300, (const int[]){ 30, 0, 0, 200 }, 0, 0, 2, 1, (const int[]){ 30, 0, 400, 300 },
+	      "a bar beside a region too wide to be one: the bar alone");
 	check(12, 12, (const int[]){ 0, 3, 0, 3 }, 0, 0, 2, 0, (const int[]){ 0, 0, 12, 12 },
 	      "images under 16 pixels: none");
 	{
-		/* A uniform image: every side capped at 40%. */
+		/* Smooth pictures have no border: uniform, a gradient that fades
+		 * past the tolerance, and the same with noise. */
 		float *im = xmalloc(100 * 80 * sizeof(float));
 		int box[4], found;
 
 		for (int i = 0; i < 100 * 80; i++)
 			im[i] = 77.0f;
 		found = dp_border_find(im, 100, 80, 2, box);
-		tap_ok(found == 1 && box[0] == 40 && box[1] == 32 &&
-		       box[2] == 60 && box[3] == 48, "uniform image: each side capped at 40%% (%d,%d,%d,%d)",
+		tap_ok(found == 0 && box[2] == 100 && box[3] == 80, "uniform image: no border");
+		for (int y = 0; y < 80; y++)
+			for (int x = 0; x < 100; x++)
+				im[y * 100 + x] = 60.0f + 0.6f * (float)y;
+		found = dp_border_find(im, 100, 80, 2, box);
+		tap_ok(found == 0, "vertical gradient (48 levels): no border");
+		for (int i = 0; i < 100 * 80; i++)
+			im[i] = 60.0f + 0.5f * (float)(i % 100) + (float)(rng_next() % 9) - 4.0f;
+		found = dp_border_find(im, 100, 80, 2, box);
+		tap_ok(found == 0, "noisy horizontal gradient: no border");
+		/* A smooth picture in a real frame: 6 lines of black, then a
+		 * picture 18 grey levels above it, reached over a 2-line ramp. */
+		for (int y = 0; y < 80; y++)
+			for (int x = 0; x < 100; x++) {
+				int d = x < y ? x : y;
+				int e = 99 - x < 79 - y ? 99 - x : 79 - y;
+
+				d = d < e ? d : e;
+				im[y * 100 + x] = d < 6 ? 0.0f : d < 8 ? 6.0f * (float)(d - 5) : 18.0f;
+			}
+		found = dp_border_find(im, 100, 80, 2, box);
+		tap_ok(found == 1 && box[0] == 8 && box[1] == 8 && box[2] == 92 && box[3] == 72,
+		       "flat picture in a black frame with a blurred edge: %d,%d,%d,%d",
 		       box[0], box[1], box[2], box[3]);
 		free(im);
 	}
