@@ -29,7 +29,9 @@
  * off-diagonal terms |p1| + |p3| (zero for a crop or rescale; 2 sin of the
  * angle for a turn, about 0.035 per degree), their standard error from the
  * residual and the normal matrix (large when the picture has too little
- * structure to pin the map down), and how far B's frame reaches outside A's.
+ * structure to pin the map down), how far B's frame reaches outside A's,
+ * and how far A's reaches outside B's under the inverse map: a crop is
+ * told by one frame inside the other, whichever direction's fit shows it.
  * A turn of two pictures of one size gives p1 = -z sin(a) H/W and p3 =
  * z sin(a) W/H in thumbnail units: opposite signs, and sqrt(-p1 p3) = z
  * sin(a) whatever the aspect. That is `turn`. Off-diagonal terms of one
@@ -415,6 +417,29 @@ static void prepare(const uint8_t *t, float *fine, float *coarse, float *tmp, fl
 			coarse[y * N0 + x] = tmp2[(2 * y) * N1 + 2 * x];
 }
 
+/*
+ * How far A's frame reaches outside B's under the inverse of the map q
+ * (pixel units, 0 when it lies inside): the containment the other way
+ * round, from the same fit. A frame spans -0.5 .. lim on each axis.
+ */
+static double excess_back(const double q[6], double lim)
+{
+	double det = q[0] * q[4] - q[1] * q[3], ex = 0.0;
+
+	if (fabs(det) < 1e-9)
+		return 1e9;
+	for (int c = 0; c < 4; c++) {
+		double x = (c & 1 ? lim : -0.5) - q[2], y = (c & 2 ? lim : -0.5) - q[5];
+		double u = (q[4] * x - q[1] * y) / det, v = (q[0] * y - q[3] * x) / det;
+		double o[4] = { -0.5 - u, u - lim, -0.5 - v, v - lim };
+
+		for (int k = 0; k < 4; k++)
+			if (o[k] > ex)
+				ex = o[k];
+	}
+	return ex;
+}
+
 /* Fit b onto a at both levels (images prepared in w) into *res. */
 static void fit(const float *a1, const float *gx1, const float *gy1, const float *b1,
 		const float *a0, const float *gx0, const float *gy0, const float *b0,
@@ -456,6 +481,7 @@ static void fit(const float *a1, const float *gx1, const float *gy1, const float
 				ex = o[k];
 	}
 	res->excess = (float)(ex / N1);
+	res->excess_back = (float)(excess_back(q, lim) / N1);
 }
 
 /* One direction: the fit is close and pinned down by the picture's structure. */
@@ -472,18 +498,23 @@ static int same_scene(const struct dp_align_result *r)
 	       r->p[4] >= DP_ALIGN_SCENE_MIN_SCALE && r->p[4] <= 1.0f / DP_ALIGN_SCENE_MIN_SCALE;
 }
 
-/* One direction: b is a crop, rescale or retone of a. */
+/* Under one direction's fit, one frame lies inside the other (either way round). */
+static int nested(const struct dp_align_result *r)
+{
+	return r->excess <= DP_ALIGN_MAX_EXCESS || r->excess_back <= DP_ALIGN_MAX_EXCESS;
+}
+
+/* One direction: one picture is a crop, rescale or retone of the other. */
 static int copy_of(const struct dp_align_result *r)
 {
 	return fitted(r, DP_ALIGN_MAX_SKEW_ERROR) && r->turn <= DP_ALIGN_MAX_TURN &&
-	       r->skew <= DP_ALIGN_MAX_SKEW && r->excess <= DP_ALIGN_MAX_EXCESS;
+	       r->skew <= DP_ALIGN_MAX_SKEW && nested(r);
 }
 
 /* One direction: that, or a view turned by less than the skew bound allows. */
 static int near_copy_of(const struct dp_align_result *r)
 {
-	return fitted(r, DP_ALIGN_NEAR_MAX_SKEW_ERROR) && r->skew <= DP_ALIGN_MAX_SKEW &&
-	       r->excess <= DP_ALIGN_MAX_EXCESS;
+	return fitted(r, DP_ALIGN_NEAR_MAX_SKEW_ERROR) && r->skew <= DP_ALIGN_MAX_SKEW && nested(r);
 }
 
 void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],

@@ -139,6 +139,7 @@ struct dp_align_result {
 	float skew_error;  /* standard error of skew from the fit */
 	float inside;      /* share of B's pixels that land inside A */
 	float excess;      /* how far B's frame reaches outside A's, share of the side */
+	float excess_back; /* how far A's frame reaches outside B's under the inverse map */
 };
 
 /*
@@ -161,8 +162,8 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
  *                   tell), turn <= DP_ALIGN_MAX_TURN (about 0.09 degrees),
  *                   skew <= DP_ALIGN_MAX_SKEW (the off-diagonal terms are
  *                   small: a fit that bends more than that is not a crop),
- *                   excess <= DP_ALIGN_MAX_EXCESS (the fitted frame lies
- *                   inside the other);
+ *                   excess or excess_back <= DP_ALIGN_MAX_EXCESS (one
+ *                   frame lies inside the other, either way round);
  *   DP_ALIGN_NEAR_COPY not that, but the same with any turn the skew bound
  *                   allows (up to 0.29 degrees) and skew_error <=
  *                   DP_ALIGN_NEAR_MAX_SKEW_ERROR: a copy, or another shot
