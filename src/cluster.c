@@ -430,23 +430,21 @@ static int match(const struct dp_clusters *c, size_t k)
 	return c->pair_match ? c->pair_match[k] : DP_MATCH_HASH;
 }
 
-/* The camera of row r: body serial number, else make and model. */
-static const char *camera_key(const struct dp_table *t, uint32_t r, char *buf, size_t n)
-{
-	if (t->camera_serial[r][0])
-		snprintf(buf, n, "S\x1f%s\x1f%s\x1f%s", t->camera_make[r], t->camera_model[r],
-			 t->camera_serial[r]);
-	else
-		snprintf(buf, n, "M\x1f%s\x1f%s", t->camera_make[r], t->camera_model[r]);
-	return buf;
-}
-
-/* The order of the cameras of rows a and b (0: one camera), as strcmp. */
+/*
+ * The order of the cameras of rows a and b (0: one camera), as strcmp. A
+ * camera is its body serial number with make and model, else make and model
+ * alone; cameras named by a serial sort after those without.
+ */
 static int cmp_camera(const struct dp_table *t, uint32_t a, uint32_t b)
 {
-	char ka[512], kb[512];
+	int sa = t->camera_serial[a][0] != 0, sb = t->camera_serial[b][0] != 0, c;
 
-	return strcmp(camera_key(t, a, ka, sizeof(ka)), camera_key(t, b, kb, sizeof(kb)));
+	if (sa != sb)
+		return sa - sb;
+	if ((c = strcmp(t->camera_make[a], t->camera_make[b])) != 0 ||
+	    (c = strcmp(t->camera_model[a], t->camera_model[b])) != 0)
+		return c;
+	return sa ? strcmp(t->camera_serial[a], t->camera_serial[b]) : 0;
 }
 
 /* Whether row r carries a capture time (to the second) and a camera name. */
