@@ -418,20 +418,18 @@ static void prepare(const uint8_t *t, float *fine, float *coarse, float *tmp, fl
 }
 
 /*
- * How far A's frame reaches outside B's under the inverse of the map q
- * (pixel units, 0 when it lies inside): the containment the other way
- * round, from the same fit. A frame spans -0.5 .. lim on each axis.
+ * How far a 64 x 64 frame (-0.5 .. lim on each axis) mapped by the affine m
+ * (x = m0 u + m1 v + m2, y = m3 u + m4 v + m5) reaches outside the other
+ * frame, in pixels; 0 when it lies inside.
  */
-static double excess_back(const double q[6], double lim)
+static double reach(const double m[6], double lim)
 {
-	double det = q[0] * q[4] - q[1] * q[3], ex = 0.0;
+	double ex = 0.0;
 
-	if (fabs(det) < 1e-9)
-		return 1e9;
 	for (int c = 0; c < 4; c++) {
-		double x = (c & 1 ? lim : -0.5) - q[2], y = (c & 2 ? lim : -0.5) - q[5];
-		double u = (q[4] * x - q[1] * y) / det, v = (q[0] * y - q[3] * x) / det;
-		double o[4] = { -0.5 - u, u - lim, -0.5 - v, v - lim };
+		double u = c & 1 ? lim : -0.5, v = c & 2 ? lim : -0.5;
+		double x = m[0] * u + m[1] * v + m[2], y = m[3] * u + m[4] * v + m[5];
+		double o[4] = { -0.5 - x, x - lim, -0.5 - y, y - lim };
 
 		for (int k = 0; k < 4; k++)
 			if (o[k] > ex)
@@ -440,13 +438,29 @@ static double excess_back(const double q[6], double lim)
 	return ex;
 }
 
+/* reach() of the inverse of q: how far A's frame reaches outside B's. */
+static double reach_back(const double q[6], double lim)
+{
+	double det = q[0] * q[4] - q[1] * q[3], m[6];
+
+	if (fabs(det) < 1e-9)
+		return 1e9;
+	m[0] = q[4] / det;
+	m[1] = -q[1] / det;
+	m[3] = -q[3] / det;
+	m[4] = q[0] / det;
+	m[2] = -(m[0] * q[2] + m[1] * q[5]);
+	m[5] = -(m[3] * q[2] + m[4] * q[5]);
+	return reach(m, lim);
+}
+
 /* Fit b onto a at both levels (images prepared in w) into *res. */
 static void fit(const float *a1, const float *gx1, const float *gy1, const float *b1,
 		const float *a0, const float *gx0, const float *gy0, const float *b0,
 		struct dp_align_result *res)
 {
 	struct level lv0 = { a0, gx0, gy0, b0, N0 }, lv1 = { a1, gx1, gy1, b1, N1 };
-	double q[6] = { 1, 0, 0, 0, 1, 0 }, g, h, inv[NP], d[NP], lim = N1 - 0.5, ex = 0.0;
+	double q[6] = { 1, 0, 0, 0, 1, 0 }, g, h, inv[NP], d[NP], lim = N1 - 0.5;
 	struct sums sums, *s = &sums;
 	float cut;
 
@@ -471,17 +485,8 @@ static void fit(const float *a1, const float *gx1, const float *gy1, const float
 	res->turn = q[1] * q[3] < 0.0 ? (float)sqrt(-q[1] * q[3]) : 0.0f;
 	res->skew_error = (float)sqrt((inv[1] + inv[3]) * s->srr / (double)s->cnt);
 	res->inside = (float)((double)s->cnt / (N1 * N1));
-	for (int c = 0; c < 4; c++) {
-		double u = c & 1 ? lim : -0.5, v = c & 2 ? lim : -0.5;
-		double xa = q[0] * u + q[1] * v + q[2], ya = q[3] * u + q[4] * v + q[5];
-		double o[4] = { -0.5 - xa, xa - lim, -0.5 - ya, ya - lim };
-
-		for (int k = 0; k < 4; k++)
-			if (o[k] > ex)
-				ex = o[k];
-	}
-	res->excess = (float)(ex / N1);
-	res->excess_back = (float)(excess_back(q, lim) / N1);
+	res->excess = (float)(reach(q, lim) / N1);
+	res->excess_back = (float)(reach_back(q, lim) / N1);
 }
 
 /* One direction: the fit is close and pinned down by the picture's structure. */
