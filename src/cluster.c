@@ -513,7 +513,7 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 		if (as < 0)
 			continue;
 		kind[keep.n] = (uint8_t)as;
-		if (dp_pairs_push(&keep, pairs->v[k].i, pairs->v[k].j, pairs->v[k].d))
+		if (dp_pairs_push(&keep, i, j, pairs->v[k].d))
 			goto out;
 	}
 	rc = merge_matches(x->c, &keep, kind);
