@@ -66,6 +66,10 @@ const char dp_cli_usage_cluster[] =
 	"                           and one capture time to a fraction of a second are\n"
 	"                           one exposure: a copy within A, and beyond A when\n"
 	"                           their thumbnails align\n"
+	"      --align-nearest K    check only the pairs among the K nearest candidates\n"
+	"                           (by hash distance) of one of their files, so the\n"
+	"                           check grows with the files, not with their square\n"
+	"                           (default 8; 0: all candidates)\n"
 	"      --name NAME          group name under /clusters (default: the level)\n"
 	"  -j, --threads N          threads for the pair search and the alignment check\n"
 	"                           (default: all cores)\n"
@@ -117,7 +121,7 @@ const char dp_cli_usage_export[] =
 
 enum {
 	O_LEVEL = 256, O_HASH, O_MAXD, O_SPLIT, O_QMIN, O_GAP, O_NAME, O_JSON, O_ROT, O_CSV,
-	O_JSONL, O_VERIFY, O_ALIGN, O_LINKGAP,
+	O_JSONL, O_VERIFY, O_ALIGN, O_NEAREST, O_LINKGAP,
 };
 
 /* Seconds 0..1e9 from s; -1 when it is not that. */
@@ -172,10 +176,11 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 		c->n_exact_groups, c->n_exact_files, c->pairs.n - c->n_aligned - c->n_scene_links - c->n_instant,
 		o->max_distance, c->n_pairs_rejected);
 	if (c->align_distance)
-		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d are copies on their "
-			"thumbnails, %zu one exposure by camera and capture instant; %zu copy pairs "
-			"left apart: two exposures of one camera\n", c->n_aligned, c->n_aligned_checked,
-			c->align_distance, c->n_instant, c->n_copies_refused);
+		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d (of %zu, the "
+			"nearest %d of each file) are copies on their thumbnails, %zu one exposure by "
+			"camera and capture instant; %zu copy pairs left apart: two exposures of one "
+			"camera\n", c->n_aligned, c->n_aligned_checked, c->align_distance,
+			c->n_candidates, o->align_nearest, c->n_instant, c->n_copies_refused);
 	if (o->level == DP_LEVEL_SCENE && c->align_distance)
 		fprintf(stderr, "doppel: %zu scene links: thumbnails of two shots that align "
 			"(camera turned or moved)\n", c->n_scene_links);
@@ -198,6 +203,7 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		{ "verify-distance", required_argument, NULL, O_VERIFY },
 		{ "rotations", no_argument, NULL, O_ROT },
 		{ "align-distance", required_argument, NULL, O_ALIGN },
+		{ "align-nearest", required_argument, NULL, O_NEAREST },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -244,6 +250,10 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		case O_ALIGN:
 			if (dp_cli_parse_int(optarg, 0, 256, &o.align_distance))
 				return dp_cli_usage_error("cluster: --align-distance wants 0..256, not '%s'", optarg);
+			break;
+		case O_NEAREST:
+			if (dp_cli_parse_int(optarg, 0, 1000000, &o.align_nearest))
+				return dp_cli_usage_error("cluster: --align-nearest wants 0..1000000, not '%s'", optarg);
 			break;
 		case O_VERIFY:
 			if (dp_cli_parse_int(optarg, -1, 64, &o.verify_distance))

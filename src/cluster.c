@@ -25,6 +25,7 @@ void dp_cluster_opts_default(struct dp_cluster_opts *o)
 	o->scene_link_gap_s = 120.0;
 	o->rotations = 0;
 	o->align_distance = -1;
+	o->align_nearest = DP_ALIGN_NEAREST_DEFAULT;
 	o->threads = 0;
 }
 
@@ -469,6 +470,71 @@ static int same_instant(const struct dp_table *t, uint32_t a, uint32_t b)
 	if (!dated(t, a) || strlen(ta) < 21 || ta[19] != '.' || strcmp(ta, t->capture_time[b]))
 		return 0;
 	return !cmp_camera(t, a, b);
+}
+
+struct near_entry {
+	uint32_t d, other;
+	size_t k;               /* index in the candidate list */
+};
+
+static int cmp_near(const void *a, const void *b)
+{
+	const struct near_entry *p = a, *q = b;
+
+	if (p->d != q->d)
+		return p->d < q->d ? -1 : 1;
+	return (p->other > q->other) - (p->other < q->other);
+}
+
+/*
+ * Keep of the candidates (sorted by (i, j)) the pairs among the nearest
+ * (least distance, then lowest row) of either of their rows, and the pairs
+ * of one exposure (joined without the check): pairs of unrelated pictures
+ * within the alignment reach grow as the square of the rows, while a row's
+ * copies are almost always among its nearest. Order is kept.
+ */
+static int nearest_candidates(struct ctx *x, int nearest)
+{
+	struct dp_pairs *cand = &x->cand;
+	size_t n = x->t->n, *off = calloc(n + 1, sizeof(size_t)), m = 0;
+	struct near_entry *e = malloc((2 * cand->n + 1) * sizeof(*e));
+	uint8_t *keep = calloc(cand->n + 1, 1);
+	int rc = DP_E_NOMEM;
+
+	if (!off || !e || !keep)
+		goto out;
+	for (size_t k = 0; k < cand->n; k++) {
+		off[cand->v[k].i + 1]++;
+		off[cand->v[k].j + 1]++;
+	}
+	for (size_t r = 0; r < n; r++)
+		off[r + 1] += off[r];
+	for (size_t k = 0; k < cand->n; k++) {
+		const struct dp_pair *p = &cand->v[k];
+
+		e[off[p->i]++] = (struct near_entry){ p->d, p->j, k };
+		e[off[p->j]++] = (struct near_entry){ p->d, p->i, k };
+	}
+	for (size_t r = n; r > 0; r--)   /* off[r] was advanced to the end of row r */
+		off[r] = off[r - 1];
+	off[0] = 0;
+	for (size_t r = 0; r < n; r++) {
+		size_t len = off[r + 1] - off[r];
+
+		qsort(e + off[r], len, sizeof(*e), cmp_near);
+		for (size_t t = 0; t < len && t < (size_t)nearest; t++)
+			keep[e[off[r] + t].k] = 1;
+	}
+	for (size_t k = 0; k < cand->n; k++)
+		if (keep[k] || same_instant(x->t, cand->v[k].i, cand->v[k].j))
+			cand->v[m++] = cand->v[k];
+	cand->n = m;
+	rc = 0;
+out:
+	free(off);
+	free(e);
+	free(keep);
+	return rc;
 }
 
 /*
@@ -1178,6 +1244,8 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	}
 	if (o->max_distance < 0 || o->max_distance > (o->hash == DP_HASH_PDQ ? 256 : 64))
 		return dp_err_set(err, DP_E_ARG, "cluster: distance %d out of range", o->max_distance);
+	if (o->align_nearest < 0)
+		return dp_err_set(err, DP_E_ARG, "cluster: align_nearest %d out of range", o->align_nearest);
 	if (n > UINT32_MAX - 1)
 		return dp_err_set(err, DP_E_ARG, "cluster: %zu rows: too many", n);
 	if ((rc = align_reach(t, o, align, &reach, err)) != 0)
@@ -1227,6 +1295,9 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	if ((rc = search(ix, o->threads, &c->pairs, err)) != 0)
 		goto out;
 	if ((rc = map_pairs(&x, reach)) != 0)
+		goto fail;
+	c->n_candidates = x.cand.n;
+	if (o->align_nearest > 0 && (rc = nearest_candidates(&x, o->align_nearest)) != 0)
 		goto fail;
 	/* Copies join shot groups; pairs of one scene are kept at scene level. */
 	c->n_aligned_checked = x.cand.n;

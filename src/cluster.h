@@ -82,12 +82,14 @@ struct dp_cluster_opts {
 	double scene_link_gap_s;   /* ... up to this when the thumbnails show the same scene */
 	int rotations;          /* PDQ: also match the 8 rotations/mirrors (needs "pdqdih") */
 	int align_distance;     /* PDQ: check pairs up to this on thumbnails; 0 off, -1 auto */
+	int align_nearest;      /* ... only each row's this many nearest candidates; 0: all */
 	int threads;            /* 0: all cores */
 };
 
 /* dp_cluster_opts_default - PDQ, shot level, 31, 31, quality 50, verify 3, 60 s, align auto,
  * all cores. */
 #define DP_ALIGN_DISTANCE_DEFAULT 90   /* "auto" with PDQ and thumbnails in the file */
+#define DP_ALIGN_NEAREST_DEFAULT 8
 void dp_cluster_opts_default(struct dp_cluster_opts *o);
 
 /* The result; arrays have n (rows) or ngroups entries, all owned. */
@@ -104,6 +106,7 @@ struct dp_clusters {
 	uint8_t *pair_match;     /* per pair: enum dp_pair_match; NULL: all DP_MATCH_HASH */
 	int align_distance;      /* the alignment check's reach (0: not run) */
 	size_t n_aligned_checked, n_aligned, n_scene_links, n_instant;
+	size_t n_candidates;     /* candidates within align_distance, before the align_nearest cap */
 	size_t n_copies_refused;  /* copy pairs whose groups hold two exposures of one camera */
 	unsigned verify_hash;    /* the second hash used (0: none in the file) */
 	size_t n_low_info, n_low_info_matched, n_exact_groups, n_exact_files, n_matched;

@@ -142,6 +142,8 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    set_attr_f64(g, "scene_gap_s", o->scene_gap_s) ||
 	    dp_h5_set_attr_i64(g, "rotations", o->rotations) ||
 	    dp_h5_set_attr_i64(g, "align_distance", c->align_distance) ||
+	    dp_h5_set_attr_i64(g, "align_nearest", c->align_distance ? o->align_nearest : 0) ||
+	    dp_h5_set_attr_i64(g, "n_candidates", (int64_t)c->n_candidates) ||
 	    dp_h5_set_attr_i64(g, "n_aligned_checked", (int64_t)c->n_aligned_checked) ||
 	    dp_h5_set_attr_i64(g, "n_aligned", (int64_t)c->n_aligned) ||
 	    dp_h5_set_attr_i64(g, "n_scene_links", (int64_t)c->n_scene_links) ||

@@ -121,7 +121,7 @@ ok(got == sorted(got), "pairs are sorted by (i, j)")
 # within 90, kept because one thumbnail is a crop/rescale of the other.
 aligned = [(i, j, d) for i, j, d, a in zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(),
                                            cl["pairs_distance"].tolist(), cl["pairs_match"].tolist()) if a == 1]
-ok(attrs["align_distance"] == 90 and attrs["n_aligned"] == len(aligned) > 0
+ok(attrs["align_distance"] == 90 and attrs["align_nearest"] == 8 and attrs["n_candidates"] >= attrs["n_aligned"] and attrs["n_aligned"] == len(aligned) > 0
    and all(d <= 90 and (i, j, d) not in want and i in reps and j in reps for i, j, d in aligned),
    "aligned pairs: within 90, not hash pairs, between representatives (%d)" % len(aligned), aligned)
 
@@ -361,6 +361,7 @@ r = doppel("cluster", h5, "--rotations")
 ok(r.returncode == 2 and b"pdqdih" in r.stderr, "--rotations without stored variants: exit 2 naming pdqdih", r.stderr)
 before = digest(h5)
 for args, what in ((["--align-distance", "x"], b"--align-distance"), (["--align-distance", "300"], b"--align-distance"),
+                   (["--align-nearest", "-1"], b"--align-nearest"), (["--align-nearest", "8x"], b"--align-nearest"),
                    (["--scene-link-gap", "-1"], b"--scene-link-gap"), (["--scene-link-gap", "soon"], b"--scene-link-gap"),
                    (["--hash", "dhash", "--align-distance", "20"], b"PDQ")):
     r = doppel("cluster", h5, *args)

@@ -24,7 +24,10 @@
  *     (different capture times): the closest pair merges first, the other
  *     group stays apart; two cameras do not count;
  *   - a near copy (possibly another shot turned a little) joins only when
- *     one of its rows is dated.
+ *     one of its rows is dated;
+ *   - with align_nearest K, the check sees exactly the candidates among the
+ *     K nearest of either of their rows (a reference computed here), plus
+ *     none of the pairs of one exposure, which still join; with 0, all.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -37,6 +40,7 @@
 #include "kernels.h"
 #include "pipeline.h"
 #include "status.h"
+#include "../testrng.h"
 
 #define N 35
 
@@ -108,7 +112,143 @@ static void set_code(uint8_t code[32], uint64_t base, int lo, int hi)
 	memcpy(code, w, 32);
 }
 
-int main(void)
+#define NN 12
+#define NEAREST 2
+
+static uint32_t seen[NN][NN];   /* times the check saw row pair (i, j), i < j */
+
+static int record_align(const struct dp_table *t, const struct dp_pairs *cand, int threads,
+			uint8_t *verdict, struct dp_err *err)
+{
+	(void)t;
+	(void)threads;
+	(void)err;
+	for (size_t k = 0; k < cand->n; k++) {
+		seen[cand->v[k].i][cand->v[k].j]++;
+		verdict[k] = DP_ALIGN_NONE;
+	}
+	return 0;
+}
+
+/*
+ * Rows 0..9 flip 24 random bits of [0, 200) of one code: 32..48 apart
+ * (nearer pairs are hash pairs); row 10 flips 24 bits of [200, 256), 48 from
+ * each, and row 11 30 others there, 54 from all: so neither has the other
+ * among its NEAREST nearest (ties go to the lower row). 10 and 11 are one
+ * exposure of camera C.
+ */
+static void nearest_cap(unsigned long long seed)
+{
+	static uint8_t pdq[NN][32], base[32], sha[NN][32], status[NN], quality[NN];
+	static uint32_t width[NN], height[NN];
+	static uint64_t size[NN], dhash[NN];
+	static char *times[NN], *serials[NN], *empty[NN];
+	int d[NN][NN], want[NN][NN] = { { 0 } }, bad = 0, all = 0, ncand = 0;
+	struct dp_table t;
+	struct dp_cluster_opts o;
+	struct dp_clusters c;
+	struct dp_err err;
+
+	rng_state = seed ? seed : 1;
+	memset(&t, 0, sizeof(t));
+	set_code(base, 1000, 0, 0);
+	for (int r = 0; r < NN; r++) {
+		int lo = r < 10 ? 0 : 200, span = r < 10 ? 200 : 56, nbits = r == 11 ? 30 : 24;
+
+		memcpy(pdq[r], base, 32);
+		for (int b = 0; b < nbits;) {   /* distinct bits; row 11 takes those row 10 left */
+			int bit = lo + (int)(rng_next() % (uint64_t)span);
+
+			if ((pdq[r][bit / 8] ^ base[bit / 8]) & (1 << (bit % 8)) ||
+			    (r == 11 && ((pdq[10][bit / 8] ^ base[bit / 8]) & (1 << (bit % 8)))))
+				continue;
+			pdq[r][bit / 8] ^= (uint8_t)(1 << (bit % 8));
+			b++;
+		}
+		memset(sha[r], 100 + r, 32);
+		status[r] = DP_ST_OK;
+		quality[r] = 100;
+		width[r] = height[r] = 100;
+		size[r] = 1000;
+		times[r] = (char *)(r >= 10 ? "2020-01-01T10:00:00.50" : "");
+		serials[r] = (char *)(r >= 10 ? "C" : "");
+		empty[r] = (char *)"";
+	}
+	for (int i = 0; i < NN; i++)
+		for (int j = 0; j < NN; j++)
+			d[i][j] = (int)dp_hamming256(pdq[i], pdq[j]);
+	/* The reference: each row's NEAREST nearest candidates (31 < d <= 90). */
+	for (int i = 0; i < NN; i++) {
+		int taken[NN] = { 0 };
+
+		for (int k = 0; k < NEAREST; k++) {
+			int best = -1;
+
+			for (int j = 0; j < NN; j++)
+				if (j != i && !taken[j] && d[i][j] > 31 && d[i][j] <= 90 &&
+				    (best < 0 || d[i][j] < d[i][best]))
+					best = j;
+			if (best < 0)
+				break;
+			taken[best] = 1;
+			want[i < best ? i : best][i < best ? best : i] = 1;
+		}
+	}
+	for (int i = 0; i < NN; i++)
+		for (int j = i + 1; j < NN; j++)
+			ncand += d[i][j] > 31 && d[i][j] <= 90;
+	tap_ok(d[10][11] == 54 && d[0][10] == 48 && d[0][11] == 54 && !want[10][11],
+	       "fixture: rows 10 and 11 are 54 apart and not among each other's nearest");
+	t.n = NN;
+	t.hashes = DP_HASH_PDQ | DP_HASH_THUMB;
+	t.pdq = pdq;
+	t.pdq_quality = quality;
+	t.dhash = dhash;
+	t.sha256 = sha;
+	t.status = status;
+	t.width = width;
+	t.height = height;
+	t.size = size;
+	t.capture_time = times;
+	t.camera_serial = serials;
+	t.camera_make = empty;
+	t.camera_model = empty;
+	t.path = empty;
+	dp_cluster_opts_default(&o);
+	o.threads = 1;
+	o.align_nearest = NEAREST;
+	dp_err_clear(&err);
+	memset(seen, 0, sizeof(seen));
+	if (dp_cluster_run(&t, &o, serial_pairs, record_align, &c, &err) != 0) {
+		tap_ok(0, "align_nearest %d runs (%s)", NEAREST, err.msg);
+		return;
+	}
+	for (int i = 0; i < NN; i++)
+		for (int j = i + 1; j < NN; j++)
+			bad += (int)seen[i][j] != want[i][j];
+	tap_ok(!bad && c.n_candidates == (size_t)ncand && ncand > 20,
+	       "align_nearest %d: the check saw each of the nearest candidates once, no other "
+	       "(%d wrong of %d candidates)", NEAREST, bad, ncand);
+	tap_ok(c.shot[10] == c.shot[11] && c.n_instant == 1 && !seen[10][11],
+	       "... and the pair of one exposure beyond them still joins, unchecked");
+	dp_clusters_free(&c);
+	o.align_nearest = 0;
+	memset(seen, 0, sizeof(seen));
+	if (dp_cluster_run(&t, &o, serial_pairs, record_align, &c, &err) != 0) {
+		tap_ok(0, "align_nearest 0 runs (%s)", err.msg);
+		return;
+	}
+	for (int i = 0; i < NN; i++)
+		for (int j = i + 1; j < NN; j++)
+			all += (int)seen[i][j] == (d[i][j] > 31 && d[i][j] <= 90 && !(i == 10 && j == 11));
+	tap_ok(all == NN * (NN - 1) / 2, "align_nearest 0: every candidate is checked");
+	dp_clusters_free(&c);
+	o.align_nearest = -1;
+	tap_ok(dp_cluster_run(&t, &o, serial_pairs, record_align, &c, &err) == DP_E_ARG,
+	       "align_nearest -1: DP_E_ARG (%s)", err.msg);
+}
+
+int main(int argc, char **argv)
 {
 	/* base, flipped bits [lo, hi), capture time, camera serial */
 	static const struct { uint64_t base; int lo, hi; const char *time, *serial; } rows[N] = {
@@ -156,8 +296,11 @@ int main(void)
 	struct dp_cluster_opts o;
 	struct dp_clusters c;
 	struct dp_err err;
+	unsigned long long seed;
 	int rc, far = 1;
 
+	if (tap_seed(argc, argv, 77, &seed))
+		return 2;
 	memset(&t, 0, sizeof(t));
 	for (int r = 0; r < N; r++) {
 		set_code(pdq[r], rows[r].base, rows[r].lo, rows[r].hi);
@@ -264,5 +407,6 @@ int main(void)
 	       "--align-distance 0: nothing checked (not even rejected pairs at distance 0), "
 	       "nothing joined by it (nor by the instant)");
 	dp_clusters_free(&c);
+	nearest_cap(seed);
 	return tap_done();
 }
