@@ -16,7 +16,8 @@
  *      rotations, its 7 rotated/mirrored PDQ variants; a row pair's distance
  *      is the least over these; then the verification of step 2;
  *   4. alignment check (PDQ, files scanned with thumbnails): pairs within
- *      align_distance (default 90) that step 3 did not keep are checked on
+ *      align_distance (default 90) that step 3 did not keep, among the
+ *      align_nearest (default 8) nearest of one of their rows, are checked on
  *      the stored 64 x 64 thumbnails (kernels/align_scalar.c): a pair is
  *      kept as "aligned" when one thumbnail maps onto the other by a scale
  *      and shift per axis without rotation, with the mapped frame inside
