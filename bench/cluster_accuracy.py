@@ -97,9 +97,9 @@ def main():
     ap.add_argument("--also", action="append", default=[], metavar="CORPUS2",
                     help="another corpus, scanned and scored with CORPUS as one dump")
     argv = sys.argv[1:]   # after "--": options for doppel cluster, wherever the rest is
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
-    args = ap.parse_args(argv[:len(argv) - len(extra) - (1 if "--" in argv else 0)])
-    args.extra = extra
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args = ap.parse_args(argv[:cut])
+    args.extra = argv[cut + 1:]
     corpora = [args.corpus] + args.also
     work = tempfile.mkdtemp(prefix="doppel-acc.")
     truth = os.path.join(args.corpus, "truth.csv")
