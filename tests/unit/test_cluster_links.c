@@ -112,6 +112,46 @@ static void set_code(uint8_t code[32], uint64_t base, int lo, int hi)
 	memcpy(code, w, 32);
 }
 
+/* The columns of an in-memory table of up to N rows. */
+struct fixture {
+	uint8_t pdq[N][32], sha[N][32], status[N], quality[N];
+	uint32_t width[N], height[N];
+	uint64_t size[N], dhash[N];
+	char *times[N], *serials[N], *empty[N];
+};
+
+/* Point t at f's first n rows, each read (status ok), of its own SHA-256,
+ * 100 x 100 pixels, 1000 bytes, PDQ quality 100, dhash 0, undated, no camera
+ * or path: the caller then sets the codes and what differs. */
+static void fixture_table(struct fixture *f, int n, struct dp_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (int r = 0; r < n; r++) {
+		memset(f->sha[r], r + 1, 32);
+		f->status[r] = DP_ST_OK;
+		f->quality[r] = 100;
+		f->dhash[r] = 0;
+		f->width[r] = f->height[r] = 100;
+		f->size[r] = 1000;
+		f->times[r] = f->serials[r] = f->empty[r] = (char *)"";
+	}
+	t->n = (size_t)n;
+	t->hashes = DP_HASH_PDQ | DP_HASH_THUMB;
+	t->pdq = f->pdq;
+	t->pdq_quality = f->quality;
+	t->dhash = f->dhash;
+	t->sha256 = f->sha;
+	t->status = f->status;
+	t->width = f->width;
+	t->height = f->height;
+	t->size = f->size;
+	t->capture_time = f->times;
+	t->camera_serial = f->serials;
+	t->camera_make = f->empty;
+	t->camera_model = f->empty;
+	t->path = f->empty;
+}
+
 #define NN 12
 #define NEAREST 2
 
@@ -139,10 +179,9 @@ static int record_align(const struct dp_table *t, const struct dp_pairs *cand, i
  */
 static void nearest_cap(unsigned long long seed)
 {
-	static uint8_t pdq[NN][32], base[32], sha[NN][32], status[NN], quality[NN];
-	static uint32_t width[NN], height[NN];
-	static uint64_t size[NN], dhash[NN];
-	static char *times[NN], *serials[NN], *empty[NN];
+	static struct fixture f;
+	static uint8_t base[32];
+	uint8_t (*pdq)[32] = f.pdq;
 	int d[NN][NN], want[NN][NN] = { { 0 } }, bad = 0, all = 0, ncand = 0;
 	struct dp_table t;
 	struct dp_cluster_opts o;
@@ -150,7 +189,7 @@ static void nearest_cap(unsigned long long seed)
 	struct dp_err err;
 
 	rng_state = seed ? seed : 1;
-	memset(&t, 0, sizeof(t));
+	fixture_table(&f, NN, &t);
 	set_code(base, 1000, 0, 0);
 	for (int r = 0; r < NN; r++) {
 		int lo = r < 10 ? 0 : 200, span = r < 10 ? 200 : 56, nbits = r == 11 ? 30 : 24;
@@ -165,14 +204,10 @@ static void nearest_cap(unsigned long long seed)
 			pdq[r][bit / 8] ^= (uint8_t)(1 << (bit % 8));
 			b++;
 		}
-		memset(sha[r], 100 + r, 32);
-		status[r] = DP_ST_OK;
-		quality[r] = 100;
-		width[r] = height[r] = 100;
-		size[r] = 1000;
-		times[r] = (char *)(r >= 10 ? "2020-01-01T10:00:00.50" : "");
-		serials[r] = (char *)(r >= 10 ? "C" : "");
-		empty[r] = (char *)"";
+		if (r >= 10) {
+			f.times[r] = (char *)"2020-01-01T10:00:00.50";
+			f.serials[r] = (char *)"C";
+		}
 	}
 	for (int i = 0; i < NN; i++)
 		for (int j = 0; j < NN; j++)
@@ -199,21 +234,6 @@ static void nearest_cap(unsigned long long seed)
 			ncand += d[i][j] > 31 && d[i][j] <= 90;
 	tap_ok(d[10][11] == 54 && d[0][10] == 48 && d[0][11] == 54 && !want[10][11],
 	       "fixture: rows 10 and 11 are 54 apart and not among each other's nearest");
-	t.n = NN;
-	t.hashes = DP_HASH_PDQ | DP_HASH_THUMB;
-	t.pdq = pdq;
-	t.pdq_quality = quality;
-	t.dhash = dhash;
-	t.sha256 = sha;
-	t.status = status;
-	t.width = width;
-	t.height = height;
-	t.size = size;
-	t.capture_time = times;
-	t.camera_serial = serials;
-	t.camera_make = empty;
-	t.camera_model = empty;
-	t.path = empty;
 	dp_cluster_opts_default(&o);
 	o.threads = 1;
 	o.align_nearest = NEAREST;
@@ -288,10 +308,8 @@ int main(int argc, char **argv)
 		{ 177, 0, 0, "2020-01-13T08:00:00", "N" },    /* 33 */
 		{ 177, 0, 50, "", "" },                       /* 34: 50 from 33 */
 	};
-	static uint8_t pdq[N][32], sha[N][32], status[N], quality[N];
-	static uint32_t width[N], height[N];
-	static uint64_t size[N], dhash[N];
-	static char *times[N], *serials[N], *empty[N];
+	static struct fixture f;
+	uint8_t (*pdq)[32] = f.pdq;
 	struct dp_table t;
 	struct dp_cluster_opts o;
 	struct dp_clusters c;
@@ -301,18 +319,13 @@ int main(int argc, char **argv)
 
 	if (tap_seed(argc, argv, 77, &seed))
 		return 2;
-	memset(&t, 0, sizeof(t));
+	fixture_table(&f, N, &t);
 	for (int r = 0; r < N; r++) {
-		set_code(pdq[r], rows[r].base, rows[r].lo, rows[r].hi);
-		memset(sha[r], r + 1, 32);
-		status[r] = DP_ST_OK;
-		quality[r] = r >= 24 ? 10 : 100;
-		dhash[r] = r == 25 ? 0xfffff : 0;
-		width[r] = height[r] = 100;
-		size[r] = 1000;
-		times[r] = (char *)rows[r].time;
-		serials[r] = (char *)rows[r].serial;
-		empty[r] = (char *)"";
+		set_code(f.pdq[r], rows[r].base, rows[r].lo, rows[r].hi);
+		f.quality[r] = r >= 24 ? 10 : 100;
+		f.dhash[r] = r == 25 ? 0xfffff : 0;
+		f.times[r] = (char *)rows[r].time;
+		f.serials[r] = (char *)rows[r].serial;
 	}
 	for (int i = 0; i < N; i++)
 		for (int j = i + 1; j < N; j++)
@@ -320,21 +333,6 @@ int main(int argc, char **argv)
 				far &= (int)dp_hamming256(pdq[i], pdq[j]) > 90;
 	tap_ok(far && (int)dp_hamming256(pdq[0], pdq[2]) == 40 && (int)dp_hamming256(pdq[1], pdq[2]) == 90 &&
 	       (int)dp_hamming256(pdq[4], pdq[5]) == 60, "fixture: the distances are as designed");
-	t.n = N;
-	t.hashes = DP_HASH_PDQ | DP_HASH_THUMB;
-	t.pdq = pdq;
-	t.pdq_quality = quality;
-	t.dhash = dhash;
-	t.sha256 = sha;
-	t.status = status;
-	t.width = width;
-	t.height = height;
-	t.size = size;
-	t.capture_time = times;
-	t.camera_serial = serials;
-	t.camera_make = empty;
-	t.camera_model = empty;
-	t.path = empty;
 
 	dp_cluster_opts_default(&o);
 	o.threads = 1;
