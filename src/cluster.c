@@ -472,18 +472,38 @@ static int same_instant(const struct dp_table *t, uint32_t a, uint32_t b)
 	return !cmp_camera(t, a, b);
 }
 
-struct near_entry {
-	uint32_t d, other;
-	size_t k;               /* index in the candidate list */
-};
-
-static int cmp_near(const void *a, const void *b)
+/* A candidate as one of its row's neighbours: ordered by distance, then row. */
+static uint64_t near_key(uint32_t d, uint32_t other)
 {
-	const struct near_entry *p = a, *q = b;
+	return (uint64_t)d << 32 | other;
+}
 
-	if (p->d != q->d)
-		return p->d < q->d ? -1 : 1;
-	return (p->other > q->other) - (p->other < q->other);
+/* Offer key to the max-heap h of *len keys (at most k): it keeps the k least. */
+static void heap_offer(uint64_t *h, uint32_t *len, uint32_t k, uint64_t key)
+{
+	uint32_t at;
+
+	if (*len < k) {
+		for (at = (*len)++; at > 0 && h[(at - 1) / 2] < key; at = (at - 1) / 2)
+			h[at] = h[(at - 1) / 2];
+		h[at] = key;
+		return;
+	}
+	if (key >= h[0])
+		return;
+	for (at = 0;;) {   /* the root goes; key sinks from there */
+		uint32_t c = 2 * at + 1;
+
+		if (c >= k)
+			break;
+		if (c + 1 < k && h[c + 1] > h[c])
+			c++;
+		if (h[c] <= key)
+			break;
+		h[at] = h[c];
+		at = c;
+	}
+	h[at] = key;
 }
 
 /*
@@ -491,49 +511,64 @@ static int cmp_near(const void *a, const void *b)
  * (least distance, then lowest row) of either of their rows, and the pairs
  * of one exposure (joined without the check): pairs of unrelated pictures
  * within the alignment reach grow as the square of the rows, while a row's
- * copies are almost always among its nearest. Order is kept.
+ * copies are almost always among its nearest. Order is kept. Only rows with
+ * more candidates than that hold a heap of their nearest: memory is at most
+ * 8 * nearest bytes per such row, whatever the number of candidates.
  */
-static int nearest_candidates(struct ctx *x, int nearest)
+static int nearest_candidates(struct ctx *x, uint32_t nearest)
 {
 	struct dp_pairs *cand = &x->cand;
-	size_t n = x->t->n, *off = calloc(n + 1, sizeof(size_t)), m = 0;
-	struct near_entry *e = malloc((2 * cand->n + 1) * sizeof(*e));
-	uint8_t *keep = calloc(cand->n + 1, 1);
+	size_t n = x->t->n, m = 0, full = 0;
+	uint32_t *deg = calloc(n ? n : 1, sizeof(uint32_t)), *len = NULL;
+	uint64_t *heap = NULL, *bound = NULL;   /* bound: a row's nearest key, or all */
+	size_t *slot = NULL;
 	int rc = DP_E_NOMEM;
 
-	if (!off || !e || !keep)
+	if (!deg)
 		goto out;
 	for (size_t k = 0; k < cand->n; k++) {
-		off[cand->v[k].i + 1]++;
-		off[cand->v[k].j + 1]++;
+		deg[cand->v[k].i] += deg[cand->v[k].i] < UINT32_MAX;
+		deg[cand->v[k].j] += deg[cand->v[k].j] < UINT32_MAX;
 	}
 	for (size_t r = 0; r < n; r++)
-		off[r + 1] += off[r];
+		full += deg[r] > nearest;
+	rc = 0;
+	if (!full)
+		goto out;   /* no row has more candidates than that: all stay */
+	rc = DP_E_NOMEM;
+	slot = malloc(n * sizeof(size_t));
+	len = calloc(full, sizeof(uint32_t));
+	heap = malloc(full * nearest * sizeof(uint64_t));
+	bound = malloc(n * sizeof(uint64_t));
+	if (!slot || !len || !heap || !bound)
+		goto out;
+	for (size_t r = 0, f = 0; r < n; r++)
+		slot[r] = deg[r] > nearest ? f++ : SIZE_MAX;
 	for (size_t k = 0; k < cand->n; k++) {
 		const struct dp_pair *p = &cand->v[k];
 
-		e[off[p->i]++] = (struct near_entry){ p->d, p->j, k };
-		e[off[p->j]++] = (struct near_entry){ p->d, p->i, k };
+		if (slot[p->i] != SIZE_MAX)
+			heap_offer(heap + slot[p->i] * nearest, len + slot[p->i], nearest, near_key(p->d, p->j));
+		if (slot[p->j] != SIZE_MAX)
+			heap_offer(heap + slot[p->j] * nearest, len + slot[p->j], nearest, near_key(p->d, p->i));
 	}
-	for (size_t r = n; r > 0; r--)   /* off[r] was advanced to the end of row r */
-		off[r] = off[r - 1];
-	off[0] = 0;
-	for (size_t r = 0; r < n; r++) {
-		size_t len = off[r + 1] - off[r];
+	for (size_t r = 0; r < n; r++)
+		bound[r] = slot[r] == SIZE_MAX ? UINT64_MAX : heap[slot[r] * nearest];
+	for (size_t k = 0; k < cand->n; k++) {
+		const struct dp_pair *p = &cand->v[k];
 
-		qsort(e + off[r], len, sizeof(*e), cmp_near);
-		for (size_t t = 0; t < len && t < (size_t)nearest; t++)
-			keep[e[off[r] + t].k] = 1;
+		if (near_key(p->d, p->j) <= bound[p->i] || near_key(p->d, p->i) <= bound[p->j] ||
+		    same_instant(x->t, p->i, p->j))
+			cand->v[m++] = *p;
 	}
-	for (size_t k = 0; k < cand->n; k++)
-		if (keep[k] || same_instant(x->t, cand->v[k].i, cand->v[k].j))
-			cand->v[m++] = cand->v[k];
 	cand->n = m;
 	rc = 0;
 out:
-	free(off);
-	free(e);
-	free(keep);
+	free(deg);
+	free(slot);
+	free(len);
+	free(heap);
+	free(bound);
 	return rc;
 }
 
@@ -1297,7 +1332,7 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 	if ((rc = map_pairs(&x, reach)) != 0)
 		goto fail;
 	c->n_candidates = x.cand.n;
-	if (o->align_nearest > 0 && (rc = nearest_candidates(&x, o->align_nearest)) != 0)
+	if (o->align_nearest > 0 && (rc = nearest_candidates(&x, (uint32_t)o->align_nearest)) != 0)
 		goto fail;
 	/* Copies join shot groups; pairs of one scene are kept at scene level. */
 	c->n_aligned_checked = x.cand.n;

@@ -25,9 +25,10 @@
  *     group stays apart; two cameras do not count;
  *   - a near copy (possibly another shot turned a little) joins only when
  *     one of its rows is dated;
- *   - with align_nearest K, the check sees exactly the candidates among the
- *     K nearest of either of their rows (a reference computed here), plus
- *     none of the pairs of one exposure, which still join; with 0, all.
+ *   - with align_nearest K (2 and 5), the check sees exactly the candidates
+ *     among the K nearest of either of their rows (a reference computed
+ *     here), and none of the pairs of one exposure, which still join; with
+ *     0, all.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -153,7 +154,6 @@ static void fixture_table(struct fixture *f, int n, struct dp_table *t)
 }
 
 #define NN 12
-#define NEAREST 2
 
 static uint32_t seen[NN][NN];   /* times the check saw row pair (i, j), i < j */
 
@@ -170,11 +170,34 @@ static int record_align(const struct dp_table *t, const struct dp_pairs *cand, i
 	return 0;
 }
 
+/* The reference: want[i][j] (i < j) when j is among the k nearest candidates
+ * (31 < d <= 90; least distance, then lowest row) of i, or i of j. */
+static void reference_nearest(int d[NN][NN], int k, int want[NN][NN])
+{
+	memset(want, 0, NN * sizeof(want[0]));
+	for (int i = 0; i < NN; i++) {
+		int taken[NN] = { 0 };
+
+		for (int q = 0; q < k; q++) {
+			int best = -1;
+
+			for (int j = 0; j < NN; j++)
+				if (j != i && !taken[j] && d[i][j] > 31 && d[i][j] <= 90 &&
+				    (best < 0 || d[i][j] < d[i][best]))
+					best = j;
+			if (best < 0)
+				break;
+			taken[best] = 1;
+			want[i < best ? i : best][i < best ? best : i] = 1;
+		}
+	}
+}
+
 /*
  * Rows 0..9 flip 24 random bits of [0, 200) of one code: 32..48 apart
  * (nearer pairs are hash pairs); row 10 flips 24 bits of [200, 256), 48 from
  * each, and row 11 30 others there, 54 from all: so neither has the other
- * among its NEAREST nearest (ties go to the lower row). 10 and 11 are one
+ * among its 10 nearest (ties go to the lower row). 10 and 11 are one
  * exposure of camera C.
  */
 static void nearest_cap(unsigned long long seed)
@@ -182,7 +205,7 @@ static void nearest_cap(unsigned long long seed)
 	static struct fixture f;
 	static uint8_t base[32];
 	uint8_t (*pdq)[32] = f.pdq;
-	int d[NN][NN], want[NN][NN] = { { 0 } }, bad = 0, all = 0, ncand = 0;
+	int d[NN][NN], want[NN][NN], all = 0, ncand = 0;
 	struct dp_table t;
 	struct dp_cluster_opts o;
 	struct dp_clusters c;
@@ -212,46 +235,34 @@ static void nearest_cap(unsigned long long seed)
 	for (int i = 0; i < NN; i++)
 		for (int j = 0; j < NN; j++)
 			d[i][j] = (int)dp_hamming256(pdq[i], pdq[j]);
-	/* The reference: each row's NEAREST nearest candidates (31 < d <= 90). */
-	for (int i = 0; i < NN; i++) {
-		int taken[NN] = { 0 };
-
-		for (int k = 0; k < NEAREST; k++) {
-			int best = -1;
-
-			for (int j = 0; j < NN; j++)
-				if (j != i && !taken[j] && d[i][j] > 31 && d[i][j] <= 90 &&
-				    (best < 0 || d[i][j] < d[i][best]))
-					best = j;
-			if (best < 0)
-				break;
-			taken[best] = 1;
-			want[i < best ? i : best][i < best ? best : i] = 1;
-		}
-	}
 	for (int i = 0; i < NN; i++)
 		for (int j = i + 1; j < NN; j++)
 			ncand += d[i][j] > 31 && d[i][j] <= 90;
-	tap_ok(d[10][11] == 54 && d[0][10] == 48 && d[0][11] == 54 && !want[10][11],
-	       "fixture: rows 10 and 11 are 54 apart and not among each other's nearest");
+	tap_ok(d[10][11] == 54 && d[0][10] == 48 && d[0][11] == 54,
+	       "fixture: rows 10 and 11 are 54 apart, 48 and 54 from the others");
 	dp_cluster_opts_default(&o);
 	o.threads = 1;
-	o.align_nearest = NEAREST;
 	dp_err_clear(&err);
-	memset(seen, 0, sizeof(seen));
-	if (dp_cluster_run(&t, &o, serial_pairs, record_align, &c, &err) != 0) {
-		tap_ok(0, "align_nearest %d runs (%s)", NEAREST, err.msg);
-		return;
+	for (int q = 0; q < 2; q++) {
+		int bad = 0;
+
+		o.align_nearest = q ? 5 : 2;   /* a heap of one level, and of three */
+		reference_nearest(d, o.align_nearest, want);
+		memset(seen, 0, sizeof(seen));
+		if (dp_cluster_run(&t, &o, serial_pairs, record_align, &c, &err) != 0) {
+			tap_ok(0, "align_nearest %d runs (%s)", o.align_nearest, err.msg);
+			return;
+		}
+		for (int i = 0; i < NN; i++)
+			for (int j = i + 1; j < NN; j++)
+				bad += (int)seen[i][j] != want[i][j];
+		tap_ok(!bad && c.n_candidates == (size_t)ncand && ncand > 20,
+		       "align_nearest %d: the check saw each of the nearest candidates once, no "
+		       "other (%d wrong of %d candidates)", o.align_nearest, bad, ncand);
+		tap_ok(!want[10][11] && c.shot[10] == c.shot[11] && c.n_instant == 1 && !seen[10][11],
+		       "... and the pair of one exposure beyond them still joins, unchecked");
+		dp_clusters_free(&c);
 	}
-	for (int i = 0; i < NN; i++)
-		for (int j = i + 1; j < NN; j++)
-			bad += (int)seen[i][j] != want[i][j];
-	tap_ok(!bad && c.n_candidates == (size_t)ncand && ncand > 20,
-	       "align_nearest %d: the check saw each of the nearest candidates once, no other "
-	       "(%d wrong of %d candidates)", NEAREST, bad, ncand);
-	tap_ok(c.shot[10] == c.shot[11] && c.n_instant == 1 && !seen[10][11],
-	       "... and the pair of one exposure beyond them still joins, unchecked");
-	dp_clusters_free(&c);
 	o.align_nearest = 0;
 	memset(seen, 0, sizeof(seen));
 	if (dp_cluster_run(&t, &o, serial_pairs, record_align, &c, &err) != 0) {
