@@ -512,63 +512,61 @@ static void heap_offer(uint64_t *h, uint32_t *len, uint32_t k, uint64_t key)
  * of one exposure (joined without the check): pairs of unrelated pictures
  * within the alignment reach grow as the square of the rows, while a row's
  * copies are almost always among its nearest. Order is kept. Only rows with
- * more candidates than that hold a heap of their nearest: memory is at most
- * 8 * nearest bytes per such row, whatever the number of candidates.
+ * more candidates than that hold a heap of their nearest (the root: the
+ * farthest kept): 8 * nearest bytes per such row, whatever the number of
+ * candidates.
  */
 static int nearest_candidates(struct ctx *x, uint32_t nearest)
 {
 	struct dp_pairs *cand = &x->cand;
-	size_t n = x->t->n, m = 0, full = 0;
-	uint32_t *deg = calloc(n ? n : 1, sizeof(uint32_t)), *len = NULL;
-	uint64_t *heap = NULL, *bound = NULL;   /* bound: a row's nearest key, or all */
-	size_t *slot = NULL;
+	size_t n = x->t->n, m = 0;
+	uint32_t *slot = calloc(n ? n : 1, sizeof(uint32_t)), *len = NULL, full = 0;
+	uint64_t *heap = NULL;
 	int rc = DP_E_NOMEM;
 
-	if (!deg)
+	if (!slot)
 		goto out;
-	for (size_t k = 0; k < cand->n; k++) {
-		deg[cand->v[k].i] += deg[cand->v[k].i] < UINT32_MAX;
-		deg[cand->v[k].j] += deg[cand->v[k].j] < UINT32_MAX;
+	for (size_t k = 0; k < cand->n; k++) {   /* first each row's candidates ... */
+		slot[cand->v[k].i] += slot[cand->v[k].i] <= nearest;
+		slot[cand->v[k].j] += slot[cand->v[k].j] <= nearest;
 	}
-	for (size_t r = 0; r < n; r++)
-		full += deg[r] > nearest;
+	for (size_t r = 0; r < n; r++)   /* ... then its heap, if it has more than nearest */
+		slot[r] = slot[r] > nearest ? full++ : UINT32_MAX;
 	rc = 0;
 	if (!full)
 		goto out;   /* no row has more candidates than that: all stay */
 	rc = DP_E_NOMEM;
-	slot = malloc(n * sizeof(size_t));
-	len = calloc(full, sizeof(uint32_t));
-	heap = malloc(full * nearest * sizeof(uint64_t));
-	bound = malloc(n * sizeof(uint64_t));
-	if (!slot || !len || !heap || !bound)
+	if ((size_t)full > SIZE_MAX / sizeof(uint64_t) / nearest)
 		goto out;
-	for (size_t r = 0, f = 0; r < n; r++)
-		slot[r] = deg[r] > nearest ? f++ : SIZE_MAX;
+	len = calloc(full, sizeof(uint32_t));
+	heap = malloc((size_t)full * nearest * sizeof(uint64_t));
+	if (!len || !heap)
+		goto out;
 	for (size_t k = 0; k < cand->n; k++) {
 		const struct dp_pair *p = &cand->v[k];
 
-		if (slot[p->i] != SIZE_MAX)
-			heap_offer(heap + slot[p->i] * nearest, len + slot[p->i], nearest, near_key(p->d, p->j));
-		if (slot[p->j] != SIZE_MAX)
-			heap_offer(heap + slot[p->j] * nearest, len + slot[p->j], nearest, near_key(p->d, p->i));
+		if (slot[p->i] != UINT32_MAX)
+			heap_offer(heap + (size_t)slot[p->i] * nearest, len + slot[p->i], nearest,
+				   near_key(p->d, p->j));
+		if (slot[p->j] != UINT32_MAX)
+			heap_offer(heap + (size_t)slot[p->j] * nearest, len + slot[p->j], nearest,
+				   near_key(p->d, p->i));
 	}
-	for (size_t r = 0; r < n; r++)
-		bound[r] = slot[r] == SIZE_MAX ? UINT64_MAX : heap[slot[r] * nearest];
 	for (size_t k = 0; k < cand->n; k++) {
 		const struct dp_pair *p = &cand->v[k];
 
-		if (near_key(p->d, p->j) <= bound[p->i] || near_key(p->d, p->i) <= bound[p->j] ||
+		if (slot[p->i] == UINT32_MAX || slot[p->j] == UINT32_MAX ||
+		    near_key(p->d, p->j) <= heap[(size_t)slot[p->i] * nearest] ||
+		    near_key(p->d, p->i) <= heap[(size_t)slot[p->j] * nearest] ||
 		    same_instant(x->t, p->i, p->j))
 			cand->v[m++] = *p;
 	}
 	cand->n = m;
 	rc = 0;
 out:
-	free(deg);
 	free(slot);
 	free(len);
 	free(heap);
-	free(bound);
 	return rc;
 }
 

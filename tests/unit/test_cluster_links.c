@@ -246,7 +246,7 @@ static void nearest_cap(unsigned long long seed)
 	for (int q = 0; q < 2; q++) {
 		int bad = 0;
 
-		o.align_nearest = q ? 5 : 2;   /* a heap of one level, and of three */
+		o.align_nearest = q ? 5 : 2;   /* heaps of two levels, and of three */
 		reference_nearest(d, o.align_nearest, want);
 		memset(seen, 0, sizeof(seen));
 		if (dp_cluster_run(&t, &o, serial_pairs, record_align, &c, &err) != 0) {
