@@ -190,6 +190,23 @@ enum dp_align_verdict { DP_ALIGN_NONE = 0, DP_ALIGN_SCENE = 1, DP_ALIGN_COPY = 2
 int dp_align_verdict(const struct dp_align_result res[2]);
 
 /* ------------------------------------------------------------------ */
+/* Centre-crop codes (crop_codes_scalar.c)                             */
+
+#define DP_CROP_CODES 4              /* the frame, then centres 0.94, 0.88, 0.82 of the side */
+#define DP_CROP_SCALE_STEP 0.06f
+#define DP_CROP_MIN_RANGE 4          /* least max - min of a thumbnail's grey levels for codes */
+
+/*
+ * dp_crop_codes - 63-bit low-frequency DCT codes of thumbnail (64 x 64 grey
+ * bytes) and of its centre cut to scales 1 - k DP_CROP_SCALE_STEP (k = 1..3),
+ * into codes[0..3]: a cropped copy's frame is within a few bits of one of
+ * its photo's centres (crop_codes_scalar.c has the method). Returns 1, or 0
+ * with all codes 0 when the thumbnail's grey levels span less than
+ * DP_CROP_MIN_RANGE (max - min; no structure to code, only rounding). Pure.
+ */
+int dp_crop_codes(const uint8_t thumb[DP_ALIGN_BYTES], uint64_t codes[DP_CROP_CODES]);
+
+/* ------------------------------------------------------------------ */
 /* DCT (dct_scalar.c)                                                  */
 
 /*

@@ -70,6 +70,10 @@ const char dp_cli_usage_cluster[] =
 	"                           (by hash distance) of one of their files, so the\n"
 	"                           check grows with the files, not with their square\n"
 	"                           (default 8; 0: all candidates)\n"
+	"      --crop-distance Z    also check pairs where a 64-bit code of one file's\n"
+	"                           thumbnail is within Z of a code of the other's\n"
+	"                           centre at zoom 1, 1.06, 1.14 or 1.22: cropped copies\n"
+	"                           beyond A (default 8; 0: off; 0..63)\n"
 	"      --name NAME          group name under /clusters (default: the level)\n"
 	"  -j, --threads N          threads for the pair search and the alignment check\n"
 	"                           (default: all cores)\n"
@@ -121,7 +125,7 @@ const char dp_cli_usage_export[] =
 
 enum {
 	O_LEVEL = 256, O_HASH, O_MAXD, O_SPLIT, O_QMIN, O_GAP, O_NAME, O_JSON, O_ROT, O_CSV,
-	O_JSONL, O_VERIFY, O_ALIGN, O_NEAREST, O_LINKGAP,
+	O_JSONL, O_VERIFY, O_ALIGN, O_NEAREST, O_CROP, O_LINKGAP,
 };
 
 /* Seconds 0..1e9 from s; -1 when it is not that. */
@@ -176,11 +180,12 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 		c->n_exact_groups, c->n_exact_files, c->pairs.n - c->n_aligned - c->n_scene_links - c->n_instant,
 		o->max_distance, c->n_pairs_rejected);
 	if (c->align_distance)
-		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d (of %zu, the "
-			"nearest %d of each file) are copies on their thumbnails, %zu one exposure by "
-			"camera and capture instant; %zu copy pairs left apart: two exposures of one "
-			"camera\n", c->n_aligned, c->n_aligned_checked, c->align_distance,
-			c->n_candidates, o->align_nearest, c->n_instant, c->n_copies_refused);
+		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d or with crop codes "
+			"<= %d (of %zu, %zu by the crop codes alone; the nearest %d of each file) are "
+			"copies on their thumbnails, %zu one exposure by camera and capture instant; "
+			"%zu copy pairs left apart: two exposures of one camera\n", c->n_aligned,
+			c->n_aligned_checked, c->align_distance, c->crop_distance, c->n_candidates,
+			c->n_crop_candidates, o->align_nearest, c->n_instant, c->n_copies_refused);
 	if (o->level == DP_LEVEL_SCENE && c->align_distance)
 		fprintf(stderr, "doppel: %zu scene links: thumbnails of two shots that align "
 			"(camera turned or moved)\n", c->n_scene_links);
@@ -204,6 +209,7 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		{ "rotations", no_argument, NULL, O_ROT },
 		{ "align-distance", required_argument, NULL, O_ALIGN },
 		{ "align-nearest", required_argument, NULL, O_NEAREST },
+		{ "crop-distance", required_argument, NULL, O_CROP },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -255,6 +261,10 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 			if (dp_cli_parse_int(optarg, 0, 1000000, &o.align_nearest))
 				return dp_cli_usage_error("cluster: --align-nearest wants 0..1000000, not '%s'", optarg);
 			break;
+		case O_CROP:
+			if (dp_cli_parse_int(optarg, 0, 63, &o.crop_distance))
+				return dp_cli_usage_error("cluster: --crop-distance wants 0..63, not '%s'", optarg);
+			break;
 		case O_VERIFY:
 			if (dp_cli_parse_int(optarg, -1, 64, &o.verify_distance))
 				return dp_cli_usage_error("cluster: --verify-distance wants -1..64, not '%s'", optarg);
@@ -294,7 +304,8 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		return dp_cli_fail(&err);
 	/* Under MPI every rank searches a share of the index and gets all pairs
 	 * (dp_pipeline_pairs), so every rank groups alike; rank 0 alone writes. */
-	rc = dp_cluster_run(&t, &o, dp_pipeline_pairs, dp_pipeline_align, &c, &err);
+	rc = dp_cluster_run(&t, &o, dp_pipeline_pairs, dp_pipeline_align, dp_pipeline_crop_codes, &c,
+			    &err);
 	if (rc == 0) {
 		struct dp_clusters_meta m = { name, dp_cli_tool_version(), command, &o };
 

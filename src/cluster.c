@@ -26,6 +26,7 @@ void dp_cluster_opts_default(struct dp_cluster_opts *o)
 	o->rotations = 0;
 	o->align_distance = -1;
 	o->align_nearest = DP_ALIGN_NEAREST_DEFAULT;
+	o->crop_distance = DP_CROP_DISTANCE_DEFAULT;
 	o->threads = 0;
 }
 
@@ -331,6 +332,26 @@ static void unique_pairs(struct dp_pairs *p)
 	p->n = kept;
 }
 
+/* Sort the candidates, one entry per row pair, and drop those whose row pair
+ * was kept (x->c->pairs, sorted) through another of its hashes. */
+static void drop_kept(struct ctx *x)
+{
+	const struct dp_pairs *p = &x->c->pairs;
+	size_t m = 0, k = 0;
+
+	unique_pairs(&x->cand);
+	for (size_t c = 0; c < x->cand.n; c++) {
+		const struct dp_pair *q = &x->cand.v[c];
+
+		while (k < p->n && (p->v[k].i < q->i || (p->v[k].i == q->i && p->v[k].j < q->j)))
+			k++;
+		if (k < p->n && p->v[k].i == q->i && p->v[k].j == q->j)
+			continue;
+		x->cand.v[m++] = *q;
+	}
+	x->cand.n = m;
+}
+
 /*
  * Entry pairs -> row pairs: drop a row paired with itself; keep a pair within
  * max_distance, with a low-information entry only when the second hash
@@ -341,7 +362,7 @@ static void unique_pairs(struct dp_pairs *p)
 static int map_pairs(struct ctx *x, int align_distance)
 {
 	struct dp_pairs *p = &x->c->pairs;
-	size_t kept = 0, m = 0, k = 0;
+	size_t kept = 0;
 
 	for (size_t e = 0; e < p->n; e++) {
 		uint32_t ea = p->v[e].i, eb = p->v[e].j, d = p->v[e].d;
@@ -369,19 +390,69 @@ static int map_pairs(struct ctx *x, int align_distance)
 	}
 	p->n = kept;
 	unique_pairs(p);
-	unique_pairs(&x->cand);
-	/* Candidates whose row pair was kept through another of its hashes go. */
-	for (size_t c = 0; c < x->cand.n; c++) {
-		const struct dp_pair *q = &x->cand.v[c];
-
-		while (k < p->n && (p->v[k].i < q->i || (p->v[k].i == q->i && p->v[k].j < q->j)))
-			k++;
-		if (k < p->n && p->v[k].i == q->i && p->v[k].j == q->j)
-			continue;
-		x->cand.v[m++] = *q;
-	}
-	x->cand.n = m;
+	drop_kept(x);
 	return 0;
+}
+
+/*
+ * Candidates by the centre-crop codes (kernels/crop_codes_scalar.c), added
+ * to x->cand (after map_pairs): representative pairs where the code of one
+ * row's frame is within crop_distance of a code of the other's (its frame
+ * or a centre). A cropped copy can be far beyond the alignment reach in
+ * PDQ, while its frame is close to its photo's centre. The pair's distance
+ * stays the PDQ distance, which orders the nearest-candidate cap.
+ */
+static int crop_candidates(struct ctx *x, dp_pair_search_fn search, dp_crop_codes_fn crops,
+			   struct dp_err *err)
+{
+	size_t n = x->nids, nent = 0, before = x->cand.n;
+	uint64_t *codes = malloc((n ? n : 1) * DP_CROP_CODES * sizeof(uint64_t));
+	uint32_t *eids = malloc((n ? n : 1) * DP_CROP_CODES * sizeof(uint32_t));
+	uint8_t *info = malloc(n ? n : 1);
+	struct dp_pairs found = { 0 };
+	struct dp_mih *ix = NULL;
+	int rc = DP_E_NOMEM;
+
+	if (!codes || !eids || !info)
+		goto out;
+	if (n > UINT32_MAX / DP_CROP_CODES) {
+		rc = dp_err_set(err, DP_E_ARG, "cluster: %zu rows: too many for the crop codes", n);
+		goto out;
+	}
+	if ((rc = crops(x->t, x->ids, n, x->o->threads, codes, info, err)) != 0)
+		goto out;
+	for (size_t k = 0; k < n; k++)   /* entry k * DP_CROP_CODES + c: row ids[k], scale c */
+		for (uint32_t c = 0; info[k] && c < DP_CROP_CODES; c++)
+			eids[nent++] = (uint32_t)k * DP_CROP_CODES + c;
+	ix = dp_mih_new(codes, 1, eids, nent, x->o->crop_distance, err);
+	if (!ix) {
+		rc = err ? err->code : DP_E_NOMEM;
+		goto out;
+	}
+	if ((rc = search(ix, x->o->threads, &found, err)) != 0)
+		goto out;
+	rc = DP_E_NOMEM;
+	for (size_t k = 0; k < found.n; k++) {
+		uint32_t a = found.v[k].i, b = found.v[k].j;
+		uint32_t i = x->ids[a / DP_CROP_CODES], j = x->ids[b / DP_CROP_CODES];
+
+		if (i == j || (a % DP_CROP_CODES && b % DP_CROP_CODES))
+			continue;   /* one row, or two centres: no frame compared */
+		if (dp_pairs_push(&x->cand, i < j ? i : j, i < j ? j : i, row_distance(x, i, j)))
+			goto out;
+	}
+	drop_kept(x);
+	x->c->n_crop_candidates = x->cand.n - before;
+	rc = 0;
+out:
+	if (rc == DP_E_NOMEM && (!err || !err->code))
+		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for the crop codes");
+	dp_mih_free(ix);
+	dp_pairs_free(&found);
+	free(codes);
+	free(eids);
+	free(info);
+	return rc;
 }
 
 /*
@@ -603,10 +674,12 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 	for (size_t k = 0, r = 0; k < pairs->n; k++) {
 		uint32_t i = pairs->v[k].i, j = pairs->v[k].j;
 		int v = instant[k] ? -1 : verdict[r];
+		int far = pairs->v[k].d > (uint32_t)x->c->align_distance;
+		int weak = v == DP_ALIGN_NEAR_COPY || (v == DP_ALIGN_COPY && far);
 		int as = instant[k] ? DP_MATCH_INSTANT :
-			 v == DP_ALIGN_COPY ? copy_kind :
-			 v == DP_ALIGN_NEAR_COPY && (dated(x->t, i) || dated(x->t, j)) ? copy_kind :
-			 v == DP_ALIGN_NEAR_COPY || v == DP_ALIGN_SCENE ? scene_kind : -1;
+			 v == DP_ALIGN_COPY && !far ? copy_kind :
+			 weak && (dated(x->t, i) || dated(x->t, j)) ? copy_kind :
+			 weak || v == DP_ALIGN_SCENE ? scene_kind : -1;
 
 		r += !instant[k];
 		if (as < 0)
@@ -1255,8 +1328,8 @@ static int align_reach(const struct dp_table *t, const struct dp_cluster_opts *o
 }
 
 int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
-		   dp_pair_search_fn search, dp_align_check_fn align, struct dp_clusters *c,
-		   struct dp_err *err)
+		   dp_pair_search_fn search, dp_align_check_fn align, dp_crop_codes_fn crops,
+		   struct dp_clusters *c, struct dp_err *err)
 {
 	struct ctx x = { .t = t, .o = o, .c = c };
 	uint32_t *scene_parent = NULL;
@@ -1279,6 +1352,8 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		return dp_err_set(err, DP_E_ARG, "cluster: distance %d out of range", o->max_distance);
 	if (o->align_nearest < 0)
 		return dp_err_set(err, DP_E_ARG, "cluster: align_nearest %d out of range", o->align_nearest);
+	if (o->crop_distance < 0 || o->crop_distance > 63)
+		return dp_err_set(err, DP_E_ARG, "cluster: crop distance %d out of range", o->crop_distance);
 	if (n > UINT32_MAX - 1)
 		return dp_err_set(err, DP_E_ARG, "cluster: %zu rows: too many", n);
 	if ((rc = align_reach(t, o, align, &reach, err)) != 0)
@@ -1329,6 +1404,11 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		goto out;
 	if ((rc = map_pairs(&x, reach)) != 0)
 		goto fail;
+	if (reach && crops && o->crop_distance > 0) {
+		c->crop_distance = o->crop_distance;
+		if ((rc = crop_candidates(&x, search, crops, err)) != 0)
+			goto out;
+	}
 	c->n_candidates = x.cand.n;
 	if (o->align_nearest > 0 && (rc = nearest_candidates(&x, (uint32_t)o->align_nearest)) != 0)
 		goto fail;

@@ -16,14 +16,19 @@
  *      rotations, its 7 rotated/mirrored PDQ variants; a row pair's distance
  *      is the least over these; then the verification of step 2;
  *   4. alignment check (PDQ, files scanned with thumbnails): pairs within
- *      align_distance (default 90) that step 3 did not keep, among the
- *      align_nearest (default 8) nearest of one of their rows, are checked on
+ *      align_distance (default 90) that step 3 did not keep, and pairs where
+ *      the code of one thumbnail's frame is within crop_distance (default
+ *      8) of a code of the other's centre at a zoom up to 1.22
+ *      (kernels/crop_codes_scalar.c), among the align_nearest (default 8)
+ *      nearest of one of their rows, are checked on
  *      the stored 64 x 64 thumbnails (kernels/align_scalar.c): a pair is
  *      kept as "aligned" when one thumbnail maps onto the other by a scale
  *      and shift per axis without rotation, with the mapped frame inside
  *      the other and a close fit. That finds cropped, framed and
  *      overlaid copies whose global hashes are far apart, and rejects other
- *      shots of the same scene (a turned camera);
+ *      shots of the same scene (a turned camera). Beyond align_distance
+ *      such a copy counts only where one of the rows is dated (a zoomed
+ *      shot on a tripod looks the same; step 5 tells them by their times);
  *   5. shots: connected components of the near pairs, split so that no
  *      group chains unrelated photos: the medoid of a component (least total
  *      distance to its members) takes every member within split_distance of
@@ -84,6 +89,7 @@ struct dp_cluster_opts {
 	int rotations;          /* PDQ: also match the 8 rotations/mirrors (needs "pdqdih") */
 	int align_distance;     /* PDQ: check pairs up to this on thumbnails; 0 off, -1 auto */
 	int align_nearest;      /* ... only each row's this many nearest candidates; 0: all */
+	int crop_distance;      /* ... and pairs whose centre-crop codes are within this; 0: none */
 	int threads;            /* 0: all cores */
 };
 
@@ -91,6 +97,7 @@ struct dp_cluster_opts {
  * all cores. */
 #define DP_ALIGN_DISTANCE_DEFAULT 90   /* "auto" with PDQ and thumbnails in the file */
 #define DP_ALIGN_NEAREST_DEFAULT 8
+#define DP_CROP_DISTANCE_DEFAULT 8
 void dp_cluster_opts_default(struct dp_cluster_opts *o);
 
 /* The result; arrays have n (rows) or ngroups entries, all owned. */
@@ -108,6 +115,8 @@ struct dp_clusters {
 	int align_distance;      /* the alignment check's reach (0: not run) */
 	size_t n_aligned_checked, n_aligned, n_scene_links, n_instant;
 	size_t n_candidates;     /* candidates within align_distance, before the align_nearest cap */
+	size_t n_crop_candidates;   /* ... of them found by the centre-crop codes alone */
+	int crop_distance;       /* the centre-crop codes' reach (0: not used) */
 	size_t n_copies_refused;  /* copy pairs whose groups hold two exposures of one camera */
 	unsigned verify_hash;    /* the second hash used (0: none in the file) */
 	size_t n_low_info, n_low_info_matched, n_exact_groups, n_exact_files, n_matched;
@@ -125,16 +134,24 @@ typedef int (*dp_pair_search_fn)(struct dp_mih *ix, int threads, struct dp_pairs
 typedef int (*dp_align_check_fn)(const struct dp_table *t, const struct dp_pairs *cand,
 				 int threads, uint8_t *verdict, struct dp_err *err);
 
+/* The centre-crop codes the caller supplies (the pipeline computes them on
+ * its threads): codes[k * DP_CROP_CODES ..] = dp_crop_codes() of the
+ * thumbnail of row rows[k] (ascending), and info[k] its result, k < n. */
+typedef int (*dp_crop_codes_fn)(const struct dp_table *t, const uint32_t *rows, size_t n,
+				int threads, uint64_t *codes, uint8_t *info, struct dp_err *err);
+
 /*
  * dp_cluster_run - cluster table t (borrowed) with options o into *c, finding
- * near pairs with search (e.g. dp_pipeline_pairs) and checking candidates
- * with align (e.g. dp_pipeline_align; NULL: no alignment check). Returns 0,
+ * near pairs with search (e.g. dp_pipeline_pairs), checking candidates
+ * with align (e.g. dp_pipeline_align; NULL: no alignment check) and adding
+ * candidates by the centre-crop codes of crops (e.g. dp_pipeline_crop_codes;
+ * NULL: none). Returns 0,
  * DP_E_ARG (the hash is not in the file, bad options) or DP_E_NOMEM, with
  * a message in err. On failure *c is empty.
  */
 int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
-		   dp_pair_search_fn search, dp_align_check_fn align, struct dp_clusters *c,
-		   struct dp_err *err) DP_WUR;
+		   dp_pair_search_fn search, dp_align_check_fn align, dp_crop_codes_fn crops,
+		   struct dp_clusters *c, struct dp_err *err) DP_WUR;
 
 /* dp_clusters_free - NULL is a no-op; the struct may be reused. */
 void dp_clusters_free(struct dp_clusters *c);

@@ -364,6 +364,41 @@ int dp_pipeline_align(const struct dp_table *t, const struct dp_pairs *cand, int
 	return rc;
 }
 
+/* ---- centre-crop codes ---------------------------------------------------- */
+
+int dp_pipeline_crop_codes(const struct dp_table *t, const uint32_t *rows, size_t n, int threads,
+			   uint64_t *codes, uint8_t *info, struct dp_err *err)
+{
+	enum { BLOCK = 4096 };   /* rows read at a time: 16 MB of thumbnails */
+	int nt = threads > 0 ? threads : omp_get_max_threads();
+	int rank = dp_mpi_rank(), nranks = dp_mpi_size(), rc = 0;
+	uint8_t (*thumbs)[DP_THUMB_BYTES] = malloc((n < BLOCK ? n + 1 : BLOCK) * sizeof(*thumbs));
+
+	memset(codes, 0, n * DP_CROP_CODES * sizeof(uint64_t));
+	memset(info, 0, n);
+	if (!thumbs)
+		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for thumbnails");
+	/* Block b on rank b % nranks; the others' codes stay 0 for the exchange. */
+	for (size_t b = 0; !rc && b * BLOCK < n; b++) {
+		size_t start = b * BLOCK, count = n - start < BLOCK ? n - start : BLOCK;
+
+		if (b % (size_t)nranks != (size_t)rank)
+			continue;
+		if ((rc = dp_table_read_thumbs(t, rows + start, count, thumbs, err)) != 0)
+			break;
+		#pragma omp parallel for num_threads(nt) schedule(static)
+		for (size_t k = 0; k < count; k++)
+			info[start + k] = (uint8_t)dp_crop_codes(thumbs[k],
+								 codes + (start + k) * DP_CROP_CODES);
+	}
+	free(thumbs);
+	if (dp_mpi_max(rc != 0) && !rc)
+		rc = dp_err_set(err, DP_E_IO, "cluster: another rank failed reading the thumbnails");
+	dp_mpi_max_bytes((uint8_t *)codes, n * DP_CROP_CODES * sizeof(uint64_t));
+	dp_mpi_max_bytes(info, n);
+	return rc;
+}
+
 /* ---- report thumbnails ----------------------------------------------------- */
 
 int dp_pipeline_thumbs(struct dp_thumb_job *jobs, size_t n, int threads, struct dp_err *err)

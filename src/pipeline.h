@@ -72,6 +72,17 @@ int dp_pipeline_align(const struct dp_table *t, const struct dp_pairs *cand, int
 		      uint8_t *verdict, struct dp_err *err) DP_WUR;
 
 /*
+ * dp_pipeline_crop_codes - the centre-crop codes of cluster.c
+ * (dp_crop_codes_fn): dp_crop_codes() of the thumbnails of rows[0..n)
+ * (ascending) into codes[k * DP_CROP_CODES ..] and its result into info[k],
+ * read a block at a time and computed on `threads` threads (0: all cores);
+ * under MPI the blocks are shared between the ranks and every rank gets
+ * every code. Returns 0, DP_E_NOMEM, or the error of reading the thumbnails.
+ */
+int dp_pipeline_crop_codes(const struct dp_table *t, const uint32_t *rows, size_t n, int threads,
+			   uint64_t *codes, uint8_t *info, struct dp_err *err) DP_WUR;
+
+/*
  * dp_pipeline_thumbs - dp_thumb_make() every job of jobs[0..n) on `threads`
  * threads (0: all cores), each with its own reader. Returns 0 or DP_E_NOMEM.
  */

@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		dp_cluster_opts_default(&o);
 		o.threads = 1;
-		if (dp_cluster_run(&t, &o, serial_pairs, NULL, &c, &err) == 0)
+		if (dp_cluster_run(&t, &o, serial_pairs, NULL, NULL, &c, &err) == 0)
 			dp_clusters_free(&c);
 		if (dp_clusters_names(path, &names, &n, &err) == 0) {
 			for (size_t i = 0; i < n; i++) {

@@ -118,12 +118,20 @@ ok(hash_pairs(cl) == want and len(got) == len(set(got)), "hash pairs = brute for
 ok(got == sorted(got), "pairs are sorted by (i, j)")
 
 # The alignment check: pairs beyond 31 (or failing the low-information rule)
-# within 90, kept because one thumbnail is a crop/rescale of the other.
+# within 90, or found by the centre-crop codes, kept because one thumbnail is
+# a crop/rescale of the other; beyond 90 only where a file is dated.
+with h5py.File(h5, "r") as f:
+    dated = [len(t) >= 19 and bool(s or mk or md) for t, s, mk, md in zip(
+        *(f["images/" + k][:].tolist() for k in ("capture_time", "camera_serial", "camera_make", "camera_model")))]
 aligned = [(i, j, d) for i, j, d, a in zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(),
                                            cl["pairs_distance"].tolist(), cl["pairs_match"].tolist()) if a == 1]
-ok(attrs["align_distance"] == 90 and attrs["align_nearest"] == 8 and attrs["n_candidates"] >= attrs["n_aligned"] and attrs["n_aligned"] == len(aligned) > 0
-   and all(d <= 90 and (i, j, d) not in want and i in reps and j in reps for i, j, d in aligned),
-   "aligned pairs: within 90, not hash pairs, between representatives (%d)" % len(aligned), aligned)
+ok(attrs["align_distance"] == 90 and attrs["align_nearest"] == 8 and attrs["crop_distance"] == 8
+   and attrs["n_candidates"] >= max(attrs["n_aligned"], attrs["n_crop_candidates"])
+   and attrs["n_aligned"] == len(aligned) > 0
+   and all((d <= 90 or dated[i] or dated[j]) and (i, j, d) not in want and i in reps and j in reps
+           for i, j, d in aligned),
+   "aligned pairs: within 90 (beyond, by the crop codes, only with a dated file), not hash pairs, "
+   "between representatives (%d)" % len(aligned), aligned)
 
 # One exposure: candidates whose files name one camera and one capture time to
 # a fraction of a second (copies that kept their EXIF) are kept as copies.
@@ -195,17 +203,24 @@ p6 = paths.index(os.path.join(corpus.encode(), b"originals/photo_6.jpg"))
 ok(label[p0] != label[p6], "photo_6 (another shot of the scene) is not in photo_0's shot group")
 
 # Crops of 7-8% per side are 108 bits from their photo here: out of the
-# default reach, found with --align-distance 120; another shot of the same
-# scene (photo_6, turned and zoomed) stays apart even then.
+# default reach, found by the centre-crop codes (the photos are dated), or
+# with --align-distance 120 without them; another shot of the same scene
+# (photo_6, turned and zoomed) stays apart even then.
 def row(rel):
     return paths.index(os.path.join(corpus.encode(), rel))
 
 
 crops = [(row(b"copies/photo_1_crop8.jpg"), row(b"originals/photo_1.jpg")),
          (row(b"copies/photo_2_crop7.jpg"), row(b"originals/photo_2.jpg"))]
-ok(all(label[c] != label[o] and rowdist(c, o) > 90 for c, o in crops),
-   "7-8% crops are beyond 90 bits and not grouped by default", [rowdist(c, o) for c, o in crops])
-r = doppel("cluster", h5, "--align-distance", "120", "--name", "wide", "-q")
+ok(all(label[c] == label[o] and rowdist(c, o) > 90 for c, o in crops) and attrs["n_crop_candidates"] > 0,
+   "7-8% crops are beyond 90 bits and join their photos through the centre-crop codes",
+   [rowdist(c, o) for c, o in crops])
+r = doppel("cluster", h5, "--crop-distance", "0", "--name", "nocrop", "-q")
+nocrop, nattrs = read(h5, "nocrop")
+ok(r.returncode == 0 and nattrs["crop_distance"] == 0 and nattrs["n_crop_candidates"] == 0
+   and all(nocrop["label"][c] != nocrop["label"][o] for c, o in crops),
+   "--crop-distance 0: they stay apart", r.stderr)
+r = doppel("cluster", h5, "--align-distance", "120", "--crop-distance", "0", "--name", "wide", "-q")
 wide, wattrs = read(h5, "wide")
 wl = wide["label"]
 wmixed = [(i, j) for i, j, a in zip(wide["pairs_i"], wide["pairs_j"], wide["pairs_match"])
@@ -322,7 +337,7 @@ r = doppel("cluster", h5, "--name", "one", "--max-distance", "0", "-q")
 a2, at2 = read(h5, "one")
 with h5py.File(h5, "r") as f:
     names = sorted(f["clusters"].keys())
-ok(r.returncode == 0 and at2["max_distance"] == 0 and names == ["hashonly", "lowinfo", "one", "scene", "shot", "two", "wide"],
+ok(r.returncode == 0 and at2["max_distance"] == 0 and names == ["hashonly", "lowinfo", "nocrop", "one", "scene", "shot", "two", "wide"],
    "a rerun replaces its own name and keeps the others", names)
 r = doppel("cluster", h5, "--hash", "dhash", "--name", "d", "-q")
 d, dattrs = read(h5, "d")
@@ -330,7 +345,7 @@ ok(r.returncode == 0 and dattrs["hash"] == "dhash" and dattrs["max_distance"] ==
    "cluster on dhash (64-bit, default distance 8)", r.stderr)
 ok(not [x for x in os.listdir(work) if ".tmp-" in x], "no temporary file left next to the result")
 r = doppel("info", h5)
-ok(r.returncode == 0 and b"clusters:   d, hashonly, lowinfo, one, scene, shot, two, wide" in r.stdout, "info lists the clusterings",
+ok(r.returncode == 0 and b"clusters:   d, hashonly, lowinfo, nocrop, one, scene, shot, two, wide" in r.stdout, "info lists the clusterings",
    r.stdout)
 
 # ---- rotations: stored pixels (--no-orient) turned by 90 and 180 degrees ----------
@@ -362,6 +377,7 @@ ok(r.returncode == 2 and b"pdqdih" in r.stderr, "--rotations without stored vari
 before = digest(h5)
 for args, what in ((["--align-distance", "x"], b"--align-distance"), (["--align-distance", "300"], b"--align-distance"),
                    (["--align-nearest", "-1"], b"--align-nearest"), (["--align-nearest", "8x"], b"--align-nearest"),
+                   (["--crop-distance", "64"], b"--crop-distance"), (["--crop-distance", "-1"], b"--crop-distance"),
                    (["--scene-link-gap", "-1"], b"--scene-link-gap"), (["--scene-link-gap", "soon"], b"--scene-link-gap"),
                    (["--hash", "dhash", "--align-distance", "20"], b"PDQ")):
     r = doppel("cluster", h5, *args)

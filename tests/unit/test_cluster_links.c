@@ -28,7 +28,13 @@
  *   - with align_nearest K (2 and 5), the check sees exactly the candidates
  *     among the K nearest of either of their rows (a reference computed
  *     here), and none of the pairs of one exposure, which still join; with
- *     0, all.
+ *     0, all;
+ *   - the centre-crop codes (a stand-in gives each row's) make a candidate
+ *     of a pair far beyond the alignment distance when one row's frame code
+ *     is within crop_distance of a code of the other (8 in, 9 out), not when
+ *     only two centres are close nor for a row without codes; a copy
+ *     verdict on such a pair joins only when one of its rows is dated, and
+ *     links the scene otherwise; with crop_distance 0 there are none.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -249,7 +255,7 @@ static void nearest_cap(unsigned long long seed)
 		o.align_nearest = q ? 5 : 2;   /* heaps of two levels, and of three */
 		reference_nearest(d, o.align_nearest, want);
 		memset(seen, 0, sizeof(seen));
-		if (dp_cluster_run(&t, &o, serial_pairs, record_align, &c, &err) != 0) {
+		if (dp_cluster_run(&t, &o, serial_pairs, record_align, NULL, &c, &err) != 0) {
 			tap_ok(0, "align_nearest %d runs (%s)", o.align_nearest, err.msg);
 			return;
 		}
@@ -265,7 +271,7 @@ static void nearest_cap(unsigned long long seed)
 	}
 	o.align_nearest = 0;
 	memset(seen, 0, sizeof(seen));
-	if (dp_cluster_run(&t, &o, serial_pairs, record_align, &c, &err) != 0) {
+	if (dp_cluster_run(&t, &o, serial_pairs, record_align, NULL, &c, &err) != 0) {
 		tap_ok(0, "align_nearest 0 runs (%s)", err.msg);
 		return;
 	}
@@ -275,8 +281,120 @@ static void nearest_cap(unsigned long long seed)
 	tap_ok(all == NN * (NN - 1) / 2, "align_nearest 0: every candidate is checked");
 	dp_clusters_free(&c);
 	o.align_nearest = -1;
-	tap_ok(dp_cluster_run(&t, &o, serial_pairs, record_align, &c, &err) == DP_E_ARG,
+	tap_ok(dp_cluster_run(&t, &o, serial_pairs, record_align, NULL, &c, &err) == DP_E_ARG,
 	       "align_nearest -1: DP_E_ARG (%s)", err.msg);
+}
+
+/* Crop codes per row of crop_pairs(): frame, centres 1..3; has[r] 0: none. */
+static uint64_t crop_code[NN][DP_CROP_CODES];
+static uint8_t crop_has[NN];
+
+static int fake_crops(const struct dp_table *t, const uint32_t *rows, size_t n, int threads,
+		      uint64_t *codes, uint8_t *info, struct dp_err *err)
+{
+	(void)t;
+	(void)threads;
+	(void)err;
+	for (size_t k = 0; k < n; k++) {
+		memcpy(codes + k * DP_CROP_CODES, crop_code[rows[k]], sizeof(crop_code[0]));
+		info[k] = crop_has[rows[k]];
+	}
+	return 0;
+}
+
+static int copy_align(const struct dp_table *t, const struct dp_pairs *cand, int threads,
+		      uint8_t *verdict, struct dp_err *err)
+{
+	(void)t;
+	(void)threads;
+	(void)err;
+	for (size_t k = 0; k < cand->n; k++) {
+		seen[cand->v[k].i][cand->v[k].j]++;
+		verdict[k] = DP_ALIGN_COPY;
+	}
+	return 0;
+}
+
+/* Flip the n bits lo, lo + 1, ... of code. */
+static uint64_t flip(uint64_t code, int lo, int n)
+{
+	for (int b = lo; b < lo + n; b++)
+		code ^= 1ull << b;
+	return code;
+}
+
+/*
+ * Eleven rows whose PDQ codes are all about 128 apart, so only the crop
+ * codes can make candidates: (0, 1) row 1's frame is row 0's centre 2 (0
+ * dated); (2, 3) row 3's frame is 5 bits from row 2's centre 1, both
+ * undated; (4, 5) only centre 1 of 4 equals centre 2 of 5; row 6 has row
+ * 0's codes but none to use; (7, 8) frame 8 bits from centre 3; (9, 10)
+ * 9 bits.
+ */
+static void crop_pairs(void)
+{
+	static struct fixture f;
+	struct dp_table t;
+	struct dp_cluster_opts o;
+	struct dp_clusters c;
+	struct dp_err err;
+	int rc, others = 0;
+
+	fixture_table(&f, 11, &t);
+	for (int r = 0; r < 11; r++) {
+		set_code(f.pdq[r], 500 + (uint64_t)r, 0, 0);
+		for (int k = 0; k < DP_CROP_CODES; k++)
+			crop_code[r][k] = (uint64_t)rng_next() >> 1;
+		crop_has[r] = r != 6;
+	}
+	f.times[0] = (char *)"2020-02-01T08:00:00";
+	f.serials[0] = (char *)"D";
+	crop_code[1][0] = crop_code[0][2];
+	crop_code[3][0] = flip(crop_code[2][1], 10, 5);
+	crop_code[4][1] = crop_code[5][2];
+	memcpy(crop_code[6], crop_code[0], sizeof(crop_code[0]));
+	crop_code[8][0] = flip(crop_code[7][3], 3, 8);
+	crop_code[10][0] = flip(crop_code[9][3], 40, 9);
+	dp_cluster_opts_default(&o);
+	o.threads = 1;
+	dp_err_clear(&err);
+	for (int level = DP_LEVEL_SHOT; level <= DP_LEVEL_SCENE; level++) {
+		o.level = level;
+		memset(seen, 0, sizeof(seen));
+		rc = dp_cluster_run(&t, &o, serial_pairs, copy_align, fake_crops, &c, &err);
+		if (rc) {
+			tap_ok(0, "crop codes: %s level runs (%s)", dp_cluster_level_name(level), err.msg);
+			return;
+		}
+		for (int i = 0; i < 11; i++)
+			for (int j = i + 1; j < 11; j++)
+				others += seen[i][j] && !((i == 0 && j == 1) || (i == 2 && j == 3) ||
+							  (i == 7 && j == 8));
+		tap_ok(seen[0][1] == 1 && seen[2][3] == 1 && seen[7][8] == 1 && !others &&
+		       c.n_crop_candidates == 3 && c.n_candidates == 3 && c.crop_distance == 8,
+		       "crop codes (%s): frame to a centre within 8 checked, 9 not, two centres "
+		       "not, a row without codes not (%d others)", dp_cluster_level_name(level),
+		       others);
+		if (level == DP_LEVEL_SHOT)
+			tap_ok(c.shot[0] == c.shot[1] && c.shot[2] != c.shot[3] && c.shot[7] != c.shot[8] &&
+			       c.n_aligned == 1,
+			       "a far copy joins a dated row's shot; between undated rows it does not");
+		else
+			tap_ok(c.label[2] == c.label[3] && c.label[7] == c.label[8] &&
+			       c.label[4] != c.label[5] && c.n_scene_links == 2,
+			       "... and links their scene instead");
+		dp_clusters_free(&c);
+	}
+	o.level = DP_LEVEL_SHOT;
+	o.crop_distance = 0;
+	memset(seen, 0, sizeof(seen));
+	rc = dp_cluster_run(&t, &o, serial_pairs, copy_align, fake_crops, &c, &err);
+	tap_ok(rc == 0 && !seen[0][1] && c.n_candidates == 0 && c.crop_distance == 0 &&
+	       c.shot[0] != c.shot[1], "crop_distance 0: no crop candidates");
+	dp_clusters_free(&c);
+	o.crop_distance = 64;
+	tap_ok(dp_cluster_run(&t, &o, serial_pairs, copy_align, fake_crops, &c, &err) == DP_E_ARG,
+	       "crop_distance 64: DP_E_ARG (%s)", err.msg);
 }
 
 int main(int argc, char **argv)
@@ -348,7 +466,7 @@ int main(int argc, char **argv)
 	dp_cluster_opts_default(&o);
 	o.threads = 1;
 	dp_err_clear(&err);
-	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, &c, &err);
+	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, NULL, &c, &err);
 	tap_ok(rc == 0, "shot level runs (%s)", err.msg);
 	if (rc)
 		return tap_done();
@@ -377,7 +495,7 @@ int main(int argc, char **argv)
 
 	o.level = DP_LEVEL_SCENE;
 	n_checked = 0;
-	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, &c, &err);
+	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, NULL, &c, &err);
 	tap_ok(rc == 0, "scene level runs (%s)", err.msg);
 	if (rc)
 		return tap_done();
@@ -409,7 +527,7 @@ int main(int argc, char **argv)
 
 	o.align_distance = 0;
 	n_checked = 0;
-	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, &c, &err);
+	rc = dp_cluster_run(&t, &o, serial_pairs, fake_align, NULL, &c, &err);
 	tap_ok(rc == 0 && n_checked == 0 && c.align_distance == 0 && c.label[6] != c.label[7] &&
 	       c.label[10] != c.label[11] && c.shot[14] != c.shot[15] && c.n_instant == 0 &&
 	       c.label[24] != c.label[25] && c.n_aligned_checked == 0,
@@ -417,5 +535,6 @@ int main(int argc, char **argv)
 	       "nothing joined by it (nor by the instant)");
 	dp_clusters_free(&c);
 	nearest_cap(seed);
+	crop_pairs();
 	return tap_done();
 }
