@@ -143,7 +143,7 @@ struct dp_align_result {
 };
 
 /*
- * dp_align_thumbs - fit the affine map and tone (gain, offset) that carry
+ * dp_align_thumbs - fit the affine map and tone (gain, offset, curve) that carry
  * thumbnail b onto thumbnail a (res[0]) and a onto b (res[1]), each by
  * Gauss-Newton, coarse (32 x 32, blur sigma 2) to fine (64 x 64, sigma 1),
  * from the identity (align_scalar.c has the method). When res[0] already
