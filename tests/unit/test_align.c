@@ -7,6 +7,9 @@
  * makes them. Checked:
  *   - the same view, crops of 1-8% per side, crops with a tone change, and
  *     crops of crops are accepted, and the fitted map is the crop's;
+ *   - so are crops of an unevenly lit picture whose grey levels went
+ *     through a gamma of 0.8 or 1.25 (a tone curve, not a line: fitted
+ *     with a linear tone only, the map took it up as a false skew);
  *   - so are crops that carry a caption (a timestamp-like strip of white
  *     and dark blocks in a corner, 3-5% of the picture): the fit weighs
  *     such pixels down instead of bending the map to them;
@@ -171,6 +174,30 @@ int main(int argc, char **argv)
 		acc = verdict(c1, c2, res);
 		tap_ok(acc == DP_ALIGN_COPY, "a crop of a crop is accepted (excess %.3f %.3f)",
 		       res[0].excess, res[1].excess);
+	}
+	{
+		/* A picture lit unevenly (a ramp from a dark corner to a bright one
+		 * under weaker texture): a gamma moves its mid-tones across the frame. */
+		float *lit = xmalloc((size_t)S * S * sizeof(float));
+		int bad = 0;
+
+		for (int y = 0; y < S; y++)
+			for (int x = 0; x < S; x++)
+				lit[y * S + x] = 0.35f * (sc[y * S + x] - 128.0f) + 230.0f * (float)(x + 2 * y) / (3 * S) + 10.0f;
+		view(lit, B0, B0, B1, B1, 0, 1, 0, other);
+		for (int k = 0; k < 8; k++) {
+			double f = 0.01 + 0.05 * unit(), gamma = k & 1 ? 1.25 : 0.8;
+			uint8_t crop[DP_ALIGN_BYTES];
+
+			view(lit, B0 + f * W, B0 + f * W, B1 - f * W, B1 - f * W, 0, 1, 0, crop);
+			for (int i = 0; i < DP_ALIGN_BYTES; i++)
+				crop[i] = (uint8_t)(255.0 * pow(crop[i] / 255.0, gamma) + 0.5);
+			acc = verdict(other, crop, res);
+			bad += acc != DP_ALIGN_COPY;
+		}
+		tap_ok(!bad, "crops of an unevenly lit picture with a gamma of 0.8 or 1.25 are copies "
+		       "(%d of 8 not)", bad);
+		free(lit);
 	}
 	for (int k = 0; k < 4; k++) {
 		double f[4], expect0;
