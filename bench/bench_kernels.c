@@ -559,11 +559,12 @@ static void bench_hash(const char *mode, const struct dp_image *im, unsigned kin
 }
 
 /*
- * The alignment check of doppel cluster: one candidate pair (a smooth
- * textured thumbnail and a 5%-per-side crop of it, both directions), set
- * against hashing one image in fast mode with the default hashes: the
- * ratio says how many candidates per image cost as much as the scan's
- * hashing.
+ * The thumbnail kernels of doppel cluster. The alignment check: one
+ * candidate pair (a smooth textured thumbnail and a 5%-per-side crop of it,
+ * both directions), set against hashing one image in fast mode with the
+ * default hashes: the ratio says how many candidates per image cost as much
+ * as the scan's hashing. The centre-crop codes of one thumbnail, with
+ * whether the crop's frame code lands within the default reach of them.
  */
 static void bench_align(void)
 {
@@ -576,7 +577,7 @@ static void bench_align(void)
 	double *ns = xmalloc((size_t)reps * sizeof(double)), med;
 	int verdict = 0;
 
-	if (only && !strstr("align_thumbs", only))
+	if (only && !strstr("align_thumbs", only) && !strstr("crop_codes", only))
 		goto out;
 	for (int y = 0; y < S; y++)
 		for (int x = 0; x < S; x++)
@@ -588,20 +589,39 @@ static void bench_align(void)
 	dp_align_to_bytes(small, a);
 	dp_resize_area_scalar(crop, S - 2 * C, S - 2 * C, small, 64, 64, scratch);
 	dp_align_to_bytes(small, b);
-	for (int r = 0; r < reps; r++) {
-		double t0 = bench_now_ns();
+	if (!only || strstr("align_thumbs", only)) {
+		for (int r = 0; r < reps; r++) {
+			double t0 = bench_now_ns();
 
-		dp_align_thumbs(a, b, w, res);
-		ns[r] = bench_now_ns() - t0;
+			dp_align_thumbs(a, b, w, res);
+			ns[r] = bench_now_ns() - t0;
+		}
+		verdict = dp_align_verdict(res);
+		med = bench_median(ns, reps);
+		printf("bench=align_thumbs impl=scalar reps=%d median_ns=%.0f pairs_s=%.0f "
+		       "hash_default_fast_ns=%.0f pairs_per_hashed_image=%.2f verdict=%s\n", reps, med,
+		       1e9 / med, hash_default_ns, med > 0 ? hash_default_ns / med : 0.0,
+		       verdict == DP_ALIGN_COPY ? "copy" : verdict == DP_ALIGN_SCENE ? "scene" : "none");
+		failures += verdict != DP_ALIGN_COPY;
 	}
-	verdict = dp_align_verdict(res);
-	med = bench_median(ns, reps);
-	printf("bench=align_thumbs impl=scalar reps=%d median_ns=%.0f pairs_s=%.0f "
-	       "hash_default_fast_ns=%.0f pairs_per_hashed_image=%.2f verdict=%s\n", reps, med, 1e9 / med,
-	       hash_default_ns, med > 0 ? hash_default_ns / med : 0.0,
-	       verdict == DP_ALIGN_COPY ? "copy" : verdict == DP_ALIGN_SCENE ? "scene" : "none");
+	if (!only || strstr("crop_codes", only)) {
+		uint64_t ca[DP_CROP_CODES], cb[DP_CROP_CODES];
+		unsigned d = 64;
+
+		for (int r = 0; r < reps; r++) {
+			double t0 = bench_now_ns();
+
+			dp_crop_codes(a, ca);
+			ns[r] = bench_now_ns() - t0;
+		}
+		dp_crop_codes(b, cb);
+		for (int c = 0; c < DP_CROP_CODES; c++)
+			d = dp_hamming64(cb[0], ca[c]) < d ? dp_hamming64(cb[0], ca[c]) : d;
+		med = bench_median(ns, reps);
+		printf("bench=crop_codes impl=scalar reps=%d median_ns=%.0f thumbs_s=%.0f "
+		       "crop_frame_distance=%u\n", reps, med, 1e9 / med, d);
+	}
 	fflush(stdout);
-	failures += verdict != DP_ALIGN_COPY;
 out:
 	free(img);
 	free(crop);

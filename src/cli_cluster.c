@@ -101,6 +101,10 @@ const char dp_cli_usage_query[] =
 	"      --align-distance A   pdq, an IMAGE: check stored files within A\n"
 	"                           (default 90 when the scan stored thumbnails;\n"
 	"                           0: off)\n"
+	"      --crop-distance Z    ... and stored files whose centre-crop codes are\n"
+	"                           within Z of the IMAGE's (cropped copies beyond A,\n"
+	"                           as cluster finds them; reads every stored\n"
+	"                           thumbnail; default 0: off)\n"
 	"      --hash NAME          pdq (default), phash, dhash or ahash\n"
 	"      --rotations          pdq: also match the 8 rotations/mirrors of IMAGE\n"
 	"                           (no alignment check)\n"
@@ -563,6 +567,69 @@ static int align_matches(const struct dp_table *t, const uint8_t *qthumb, struct
 	return 0;
 }
 
+/* The centre-crop codes of every stored row (zero where it has none). */
+static int stored_crop_codes(const struct dp_table *t, uint64_t **codes, uint8_t **info,
+			     struct dp_err *err)
+{
+	uint32_t *rows = malloc((t->n ? t->n : 1) * sizeof(uint32_t));
+	int rc;
+
+	*codes = malloc((t->n ? t->n : 1) * DP_CROP_CODES * sizeof(uint64_t));
+	*info = malloc(t->n ? t->n : 1);
+	if (!rows || !*codes || !*info) {
+		free(rows);
+		return dp_err_set(err, DP_E_NOMEM, "query: out of memory for %zu crop codes", t->n);
+	}
+	for (size_t r = 0; r < t->n; r++)
+		rows[r] = (uint32_t)r;
+	rc = dp_pipeline_crop_codes(t, rows, t->n, 0, *codes, *info, err);
+	free(rows);
+	return rc;
+}
+
+/* Least distance of a's frame code to any of b's codes. */
+static unsigned frame_to_codes(const uint64_t *a, const uint64_t *b)
+{
+	unsigned best = 64;
+
+	for (int c = 0; c < DP_CROP_CODES; c++)
+		if (dp_hamming64(a[0], b[c]) < best)
+			best = dp_hamming64(a[0], b[c]);
+	return best;
+}
+
+/*
+ * The stored rows (status ok) not yet in best[0..nb) (slot[row] == 0) whose
+ * centre-crop codes are within crop of those of the query's thumbnail, as
+ * cluster pairs them (one frame against the other's codes), added to best
+ * to be checked, with their PDQ distance to the query's hash pdq (the
+ * least over the row's whole and trimmed hashes). Returns the new nb.
+ */
+static size_t add_crop_matches(const struct dp_table *t, const uint8_t *qthumb, const uint64_t pdq[4],
+			       const uint64_t *codes, const uint8_t *info, int crop,
+			       struct match *best, size_t nb, uint32_t *slot)
+{
+	uint64_t q[DP_CROP_CODES];
+	unsigned d;
+
+	if (!dp_crop_codes(qthumb, q))
+		return nb;
+	for (uint32_t r = 0; r < t->n; r++) {
+		const uint64_t *c = codes + (size_t)r * DP_CROP_CODES;
+
+		if (slot[r] || !info[r] || t->status[r] != DP_ST_OK ||
+		    (frame_to_codes(q, c) > (unsigned)crop && frame_to_codes(c, q) > (unsigned)crop))
+			continue;
+		d = dp_hamming256((const uint8_t *)pdq, t->pdq[r]);
+		if (t->pdq_trim && t->pdq_trim_quality[r] > 0 &&
+		    dp_hamming256((const uint8_t *)pdq, t->pdq_trim[r]) < d)
+			d = dp_hamming256((const uint8_t *)pdq, t->pdq_trim[r]);
+		slot[r] = (uint32_t)nb + 1;
+		best[nb++] = (struct match){ r, d, 0, 0, 1 };
+	}
+	return nb;
+}
+
 int dp_cli_query(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -571,12 +638,15 @@ int dp_cli_query(int argc, char **argv)
 		{ "rotations", no_argument, NULL, O_ROT },
 		{ "quality-min", required_argument, NULL, O_QMIN },
 		{ "align-distance", required_argument, NULL, O_ALIGN },
+		{ "crop-distance", required_argument, NULL, O_CROP },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned kind = DP_HASH_PDQ;
-	int maxd = -1, qmin = 50, json = 0, rotations = 0, align = -1, ch, rc = EXIT_OK, nwords;
+	int maxd = -1, qmin = 50, json = 0, rotations = 0, align = -1, crop = 0, ch, rc = EXIT_OK, nwords;
+	uint64_t *crops = NULL;
+	uint8_t *crop_info = NULL;
 	int image_queries;   /* PDQ without rotations: images hashed through qi */
 	struct doppel_hasher *h = NULL;
 	struct query_image *qi = NULL;
@@ -611,6 +681,10 @@ int dp_cli_query(int argc, char **argv)
 		case O_ALIGN:
 			if (dp_cli_parse_int(optarg, 0, 256, &align))
 				return dp_cli_usage_error("query: --align-distance wants 0..256, not '%s'", optarg);
+			break;
+		case O_CROP:
+			if (dp_cli_parse_int(optarg, 0, 63, &crop))
+				return dp_cli_usage_error("query: --crop-distance wants 0..63, not '%s'", optarg);
 			break;
 		case O_ROT: rotations = 1; break;
 		case O_JSON: json = 1; break;
@@ -647,6 +721,12 @@ int dp_cli_query(int argc, char **argv)
 			DP_ALIGN_DISTANCE_DEFAULT : 0;
 	if (align <= maxd)
 		align = 0;   /* nothing beyond the hash match to check */
+	if (crop && !align) {
+		dp_table_free(&t);
+		return dp_cli_usage_error("query: --crop-distance needs the alignment check (--hash "
+					  "pdq, no --rotations, thumbnails, --align-distance over "
+					  "--max-distance)");
+	}
 	/* Low-information rows match, as in cluster, when the second hash agrees too. */
 	dp_cluster_opts_default(&co);
 	verify = kind == DP_HASH_PDQ ? (t.dhash ? t.dhash : t.phash) : NULL;
@@ -680,6 +760,10 @@ int dp_cli_query(int argc, char **argv)
 	    (image_queries ? !qi || !qi->w : !h) || (align && !work)) {
 		fprintf(stderr, "doppel: out of memory\n");
 		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (crop && (rc = stored_crop_codes(&t, &crops, &crop_info, &err)) != 0) {
+		rc = dp_cli_fail(&err);
 		goto out;
 	}
 	/* The stored hashes that take part in matching, as in cluster: each
@@ -760,6 +844,9 @@ int dp_cli_query(int argc, char **argv)
 				best[m] = x;
 			}
 		}
+		if (image && crop)
+			nb = add_crop_matches(&t, qi->row.hashes.thumb, q[0], crops, crop_info, crop, best,
+					      nb, slot);
 		for (size_t m = 0; m < nb; m++)
 			slot[best[m].row] = 0;
 		if (image && align_matches(&t, align ? qi->row.hashes.thumb : NULL, work, best, &nb,
@@ -770,8 +857,8 @@ int dp_cli_query(int argc, char **argv)
 		}
 		qsort(best, nb, sizeof(*best), cmp_match);
 		if (!json && image && align)
-			printf("# %s: %zu within %d, %zu more aligned as copies within %d\n", argv[a],
-			       nb - naligned, maxd, naligned, align);
+			printf("# %s: %zu within %d, %zu more aligned as copies within %d%s\n", argv[a],
+			       nb - naligned, maxd, naligned, align, crop ? " or by their crop codes" : "");
 		else if (!json)
 			printf("# %s: %zu within %d\n", argv[a], nb, maxd);
 		for (size_t m = 0; m < nb; m++)
@@ -792,6 +879,8 @@ out:
 	free(elow);
 	free(ecodes);
 	free(codes);
+	free(crops);
+	free(crop_info);
 	dp_table_free(&t);
 	return rc;
 }

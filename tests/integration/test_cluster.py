@@ -521,6 +521,18 @@ ok([j["match"] for j in js if j["path"].endswith("originals/photo_1.jpg")] == ["
    all(j["match"] == "hash" for j in js if j["distance"] <= 31), "query --json: \"match\" is copy or hash")
 other = [l for l in r.stdout.splitlines() if b"(aligned copy)" in l]
 ok(all(b"/photo_1" in l for l in other), "query: every aligned copy is one of photo_1 (%d)" % len(other), other)
+# ... and with --crop-distance 8 at the default reach, by the centre-crop codes.
+rc8 = doppel("query", h5, crop8, "--crop-distance", "8")
+hit = [l.split(b"\t") for l in rc8.stdout.splitlines() if b"originals/photo_1.jpg" in l]
+ok(rc8.returncode == 0 and hit and int(hit[0][0]) > 90 and hit[0][-1] == b"(aligned copy)"
+   and b"or by their crop codes" in rc8.stdout
+   and all(b"/photo_1" in l for l in rc8.stdout.splitlines() if b"(aligned copy)" in l),
+   "query --crop-distance 8: the 8% crop finds its photo by the crop codes, and only copies of it",
+   rc8.stdout)
+for args in (["--crop-distance", "64"], ["--crop-distance", "8", "--align-distance", "0"],
+             ["--crop-distance", "8", "--rotations"]):
+    r = doppel("query", h5, crop8, *args)
+    ok(r.returncode == 2 and b"--" in r.stderr, "query %s: exit 2" % " ".join(args), r.stderr)
 r = doppel("query", h5, q, "--json")
 js = [json.loads(line) for line in r.stdout.splitlines()]
 ok(r.returncode == 0 and js and js[0]["distance"] == 0 and "sha256" in js[0], "query --json")
