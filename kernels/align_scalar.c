@@ -20,7 +20,21 @@
  * grey levels cannot tell a curve from a line (a smooth picture, where
  * c(B) is nearly constant) from using it. It starts from the identity on
  * 32x32 images blurred with sigma 2 (a wide basin for shifts of several
- * pixels) and refines on the 64x64 images blurred with sigma 1.
+ * pixels), refines on the 64x64 images blurred with sigma 1, and then on
+ * the 64x64 images blurred with sigma 0.5 (the sharp level).
+ *
+ * The sharp level is for smooth pictures (a face, a wall, a sky: PDQ
+ * quality below 10). Their structure at the thumbnail's scale is a faint
+ * texture that a blur of sigma 1 erases; what is left (a few broad
+ * gradients) does not pin the map down, and a re-encoded copy got a false
+ * shear of 0.01-0.02 and failed the copy test. The texture does pin it:
+ * refined at sigma 0.5 from the sigma-1 map, such copies come out square.
+ * The map, its skew and their errors are the sharp level's; when that
+ * level cannot be fitted (too little overlap, a singular normal matrix),
+ * the sigma-1 level's. The correlation is always the sigma-1 level's: at
+ * sigma 0.5 noise and encoding artefacts lower it by an amount that
+ * depends on the encoder, not on the pictures, and the limits on it were
+ * measured at sigma 1.
  *
  * The squares are weighted (Huber, iteratively reweighted): after each
  * iteration, the cut is ROBUST_K times the residual's weighted RMS (at
@@ -76,11 +90,14 @@
 #define REJECT_K 8.0f            /* ... and weight 0 beyond this many (a caption's pixels) */
 
 /*
- * Gaussian kernels, sigma 1 (radius 4) and sigma 2 (radius 8): exp(-i^2 /
+ * Gaussian kernels, sigma 0.5 (radius 2), 1 (radius 4) and 2 (radius 8): exp(-i^2 /
  * 2 sigma^2) normalised to sum 1, written out so that no libm's expf can
  * change a weight (and with it a borderline verdict) from one machine to
  * another.
  */
+static const float gauss05[5] = {
+	0.000263865083f, 0.106450772f, 0.786570726f, 0.106450772f, 0.000263865083f,
+};
 static const float gauss1[9] = {
 	0.000133830617f, 0.00443186145f, 0.0539911278f, 0.241971448f, 0.398943454f,
 	0.241971448f, 0.0539911278f, 0.00443186145f, 0.000133830617f,
@@ -435,11 +452,12 @@ static int refine(const struct level *lv, double q[6], double *g, double *h, dou
 	return 0;
 }
 
-/* Blur a uint8 thumbnail into a float image at both levels. */
-static void prepare(const uint8_t *t, float *fine, float *coarse, float *tmp, float *tmp2)
+/* Blur a uint8 thumbnail into a float image at the three levels. */
+static void prepare(const uint8_t *t, float *sharp, float *fine, float *coarse, float *tmp, float *tmp2)
 {
 	for (int i = 0; i < N1 * N1; i++)
 		tmp2[i] = (float)t[i];
+	blur(tmp2, sharp, tmp, N1, gauss05, 2);
 	blur(tmp2, fine, tmp, N1, gauss1, 4);
 	blur(tmp2, tmp2, tmp, N1, gauss2, 8);   /* in place is safe: the row pass reads in, writes tmp */
 	for (int y = 0; y < N0; y++)
@@ -484,34 +502,56 @@ static double reach_back(const double q[6], double lim)
 	return reach(m, lim);
 }
 
-/* Fit b onto a at both levels (images prepared in w) into *res. */
-static void fit(const float *a1, const float *gx1, const float *gy1, const float *b1,
-		const float *a0, const float *gx0, const float *gy0, const float *b0,
+/*
+ * The final sums of a refined fit (the normal matrix's inverse diagonal
+ * into inv); -1 when too few pixels overlap or the matrix is singular.
+ */
+static int conclude(const struct level *lv, const double q[6], double g, double h, double k, float cut,
+		    struct sums *s, double inv[NP])
+{
+	double d[NP];
+
+	accumulate(lv, q, g, h, k, 1, cut, s);
+	ridge(s);
+	if ((double)s->cnt < MIN_INSIDE * lv->n * lv->n)
+		return -1;
+	return solve(s->m, s->v, d, inv);
+}
+
+/* Fit b onto a, coarse to sharp (images prepared by dp_align_thumbs) into *res. */
+static void fit(const struct level *lv0, const struct level *lv1, const struct level *lv2,
 		struct dp_align_result *res)
 {
-	struct level lv0 = { a0, gx0, gy0, b0, N0 }, lv1 = { a1, gx1, gy1, b1, N1 };
-	double q[6] = { 1, 0, 0, 0, 1, 0 }, g, h, k, inv[NP], d[NP], lim = N1 - 0.5;
-	struct sums sums, *s = &sums;
-	float cut;
+	double q[6] = { 1, 0, 0, 0, 1, 0 }, g, h, k, inv[NP], lim = N1 - 0.5, corr;
+	double q2[6], g2, h2, k2, inv2[NP];
+	struct sums sums, sums2, *s = &sums;
+	float cut, cut2;
 
 	memset(res, 0, sizeof(*res));
-	if (refine(&lv0, q, &g, &h, &k, GIVE_UP_CORR, &cut, s))
+	if (refine(lv0, q, &g, &h, &k, GIVE_UP_CORR, &cut, s))
 		return;
-	accumulate(&lv0, q, g, h, k, 0, cut, s);
+	accumulate(lv0, q, g, h, k, 0, cut, s);
 	if (correlation(s) < COARSE_MIN_CORR)
 		return;
 	q[2] *= 2.0;   /* coarse pixel i is fine pixel 2i */
 	q[5] *= 2.0;
-	if (refine(&lv1, q, &g, &h, &k, 0.0, &cut, s))
+	if (refine(lv1, q, &g, &h, &k, 0.0, &cut, s) || conclude(lv1, q, g, h, k, cut, s, inv))
 		return;
-	accumulate(&lv1, q, g, h, k, 1, cut, s);
-	ridge(s);
-	if ((double)s->cnt < MIN_INSIDE * N1 * N1 || solve(s->m, s->v, d, inv))
-		return;
+	corr = correlation(s);
+	memcpy(q2, q, sizeof(q2));
+	g2 = g;
+	h2 = h;
+	k2 = k;
+	if (refine(lv2, q2, &g2, &h2, &k2, 0.0, &cut2, &sums2) == 0 &&
+	    conclude(lv2, q2, g2, h2, k2, cut2, &sums2, inv2) == 0) {
+		memcpy(q, q2, sizeof(q));
+		memcpy(inv, inv2, sizeof(inv));
+		s = &sums2;
+	}
 	res->ok = 1;
 	for (int i = 0; i < 6; i++)
 		res->p[i] = (float)q[i];
-	res->corr = (float)correlation(s);
+	res->corr = (float)corr;
 	res->skew = (float)(fabs(q[1]) + fabs(q[3]));
 	res->turn = q[1] * q[3] < 0.0 ? (float)sqrt(-q[1] * q[3]) : 0.0f;
 	res->skew_error = (float)sqrt((inv[1] + inv[3]) * s->srr / (double)s->cnt);
@@ -556,19 +596,31 @@ static int near_copy_of(const struct dp_align_result *r)
 void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],
 		     struct dp_align_work *w, struct dp_align_result res[2])
 {
-	prepare(a, w->a1, w->a0, w->tmp, w->tmp2);
-	prepare(b, w->b1, w->b0, w->tmp, w->tmp2);
+	/* b onto a: level images of a, a's gradients, b's; a onto b the other way round. */
+	struct level ab[3] = {
+		{ w->a0, w->gxa0, w->gya0, w->b0, N0 }, { w->a1, w->gxa1, w->gya1, w->b1, N1 },
+		{ w->a2, w->gxa2, w->gya2, w->b2, N1 },
+	};
+	struct level ba[3] = {
+		{ w->b0, w->gxb0, w->gyb0, w->a0, N0 }, { w->b1, w->gxb1, w->gyb1, w->a1, N1 },
+		{ w->b2, w->gxb2, w->gyb2, w->a2, N1 },
+	};
+
+	prepare(a, w->a2, w->a1, w->a0, w->tmp, w->tmp2);
+	prepare(b, w->b2, w->b1, w->b0, w->tmp, w->tmp2);
 	gradients(w->a0, w->gxa0, w->gya0, N0);
 	gradients(w->a1, w->gxa1, w->gya1, N1);
+	gradients(w->a2, w->gxa2, w->gya2, N1);
 	gradients(w->b0, w->gxb0, w->gyb0, N0);
 	gradients(w->b1, w->gxb1, w->gyb1, N1);
-	fit(w->a1, w->gxa1, w->gya1, w->b1, w->a0, w->gxa0, w->gya0, w->b0, &res[0]);
+	gradients(w->b2, w->gxb2, w->gyb2, N1);
+	fit(&ab[0], &ab[1], &ab[2], &res[0]);
 	/* b is a copy of a: the other direction cannot change the verdict. */
 	if (copy_of(&res[0])) {
 		memset(&res[1], 0, sizeof(res[1]));
 		return;
 	}
-	fit(w->b1, w->gxb1, w->gyb1, w->a1, w->b0, w->gxb0, w->gyb0, w->a0, &res[1]);
+	fit(&ba[0], &ba[1], &ba[2], &res[1]);
 }
 
 int dp_align_verdict(const struct dp_align_result res[2])

@@ -120,8 +120,10 @@ void dp_resize_area_scalar(const float *in, int in_w, int in_h,
  */
 void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES]);
 
-/* Working memory of dp_align_thumbs() (about 150 KB; one per thread). */
+/* Working memory of dp_align_thumbs() (about 250 KB; one per thread). */
 struct dp_align_work {
+	float a2[DP_ALIGN_BYTES], gxa2[DP_ALIGN_BYTES], gya2[DP_ALIGN_BYTES];
+	float b2[DP_ALIGN_BYTES], gxb2[DP_ALIGN_BYTES], gyb2[DP_ALIGN_BYTES];
 	float a1[DP_ALIGN_BYTES], gxa1[DP_ALIGN_BYTES], gya1[DP_ALIGN_BYTES];
 	float b1[DP_ALIGN_BYTES], gxb1[DP_ALIGN_BYTES], gyb1[DP_ALIGN_BYTES];
 	float a0[DP_ALIGN_BYTES / 4], gxa0[DP_ALIGN_BYTES / 4], gya0[DP_ALIGN_BYTES / 4];
@@ -145,8 +147,9 @@ struct dp_align_result {
 /*
  * dp_align_thumbs - fit the affine map and tone (gain, offset, curve) that carry
  * thumbnail b onto thumbnail a (res[0]) and a onto b (res[1]), each by
- * Gauss-Newton, coarse (32 x 32, blur sigma 2) to fine (64 x 64, sigma 1),
- * from the identity (align_scalar.c has the method). When res[0] already
+ * Gauss-Newton, coarse (32 x 32, blur sigma 2) to fine (64 x 64, sigma 1)
+ * to sharp (64 x 64, sigma 0.5), from the identity (align_scalar.c has the
+ * method; the correlation is the sigma-1 level's). When res[0] already
  * shows a copy, res[1] is not fitted (all zero, ok = 0). Thumbnails are
  * DP_ALIGN_SIDE^2 grey bytes, row-major. w is the caller's working memory.
  * All borrowed. Pure.
