@@ -39,15 +39,20 @@
  * depends on the encoder, not on the pictures, and the limits on it were
  * measured at sigma 1.
  *
- * The squares are weighted (Huber, iteratively reweighted): after each
- * iteration, the cut is ROBUST_K times the residual's weighted RMS (at
- * least one grey level); in the next, a pixel whose residual r exceeds the
- * cut counts with weight cut / |r|, and one beyond REJECT_K cuts not at
- * all. A caption, timestamp or logo burnt into one copy is a few percent
- * of the pixels with residuals of a hundred grey levels; unweighted, the
- * fit bends the map towards them (a false skew) and its correlation drops
- * below the limit. Weighted, they do not move it. Correlation and the
- * moments below are of the weighted pixels.
+ * The squares are weighted (Huber, iteratively reweighted): the cut is
+ * ROBUST_K times the residual's robust standard deviation, 1.4826 times
+ * the median |r| of the pixels inside (at least one grey level), taken at
+ * the start of each level and after each iteration; a pixel whose
+ * residual r exceeds the cut counts with weight cut / |r|, and one beyond
+ * REJECT_K cuts not at all. A caption, timestamp or logo burnt into one
+ * copy is a few percent of the pixels with residuals of a hundred grey
+ * levels; unweighted, the fit bends the map towards them (a false skew)
+ * and its correlation drops below the limit. Weighted, they do not move
+ * it. The median, unlike the RMS the cut was first taken from, is the
+ * picture's own: on a smooth picture, whose residuals are a grey level or
+ * two, a caption's few pixels made the RMS ten times that, the cut let
+ * them in, and the first, unweighted iteration had already bent the map
+ * to them. Correlation and the moments below are of the weighted pixels.
  *
  * It then reports the fit (Pearson correlation of the aligned pixels), the
  * off-diagonal terms |p1| + |p3| (zero for a crop or rescale; 2 sin of the
@@ -84,13 +89,15 @@
 #define CURVE(b) (((b) - 128.0f) * ((b) - 128.0f) / 128.0f)   /* the tone curve's shape */
 #define RIDGE 1.0                /* damping of the curve term, per unit of pixel weight */
 #define MAX_ITER 30
+#define HIST_STEP 8              /* |r| histogram: bins of 1/8 grey level ... */
+#define HIST_BINS 256            /* ... up to 32 (the last bin holds the rest) */
 #define SHARP_ITER 10            /* the sharp level starts at the fine level's solution */
 #define MIN_INSIDE 0.3           /* share of B's pixels that must land inside A */
 #define STEP_DONE 0.01           /* a step moving no pixel more than this ends the iteration */
 #define COARSE_MIN_CORR 0.9      /* below this after the coarse level: no match, stop */
 #define GIVE_UP_AFTER 8          /* coarse iterations after which ... */
 #define GIVE_UP_CORR 0.7         /* ... a correlation still below this ends the fit */
-#define ROBUST_K 1.0f            /* Huber weights beyond this many RMS residuals (at least 1 grey level) ... */
+#define ROBUST_K 1.0f            /* Huber weights beyond this many robust standard deviations (at least 1 grey level) ... */
 #define REJECT_K 8.0f            /* ... and weight 0 beyond this many (a caption's pixels) */
 
 /*
@@ -253,6 +260,7 @@ struct sums {
 	double m[NP][NP], v[NP];   /* normal matrix (upper triangle) and J^T r */
 	double sa, sb, saa, sbb, sab, srr, wsum;
 	long cnt;
+	unsigned hist[HIST_BINS];   /* |r| of the pixels inside, unweighted */
 };
 
 /*
@@ -298,7 +306,7 @@ static void add_row(struct sums *s, const struct rowsums *w, double v)
  * Accumulate the sums for map q, gain g, offset h, each pixel weighted 1,
  * or cut / |r| where its residual r exceeds cut > 0, or 0 where it exceeds
  * REJECT_K cuts. With `normal` zero only the moments (sa.. sab, srr, cnt,
- * wsum) are gathered.
+ * wsum, hist) are gathered.
  */
 static void accumulate(const struct level *lv, const double q[6], double g, double h, double k,
 		       int normal, float cut, struct sums *s)
@@ -316,7 +324,7 @@ static void accumulate(const struct level *lv, const double q[6], double g, doub
 		memset(&w, 0, sizeof(w));
 		for (int u = 0; u < n; u++) {
 			float xa = (float)(q[0] * u + q[1] * v + q[2]), ya = (float)(q[3] * u + q[4] * v + q[5]);
-			float a, b, r, gx, gy, gxw, gyw, fu = (float)u, t1, wt;
+			float a, b, r, ar, gx, gy, gxw, gyw, fu = (float)u, t1, wt;
 			struct tap t;
 
 			if (!(xa >= 0 && xa <= lim && ya >= 0 && ya <= lim))
@@ -335,6 +343,8 @@ static void accumulate(const struct level *lv, const double q[6], double g, doub
 			sbb += wt * b * b;
 			sab += wt * a * b;
 			srr += wt * r * r;
+			ar = fabsf(r) * HIST_STEP;
+			s->hist[ar < HIST_BINS - 1 ? (int)ar : HIST_BINS - 1]++;
 			if (!normal)
 				continue;
 			gx = sample(lv->gx, n, t);
@@ -396,16 +406,32 @@ static double correlation(const struct sums *s)
 	return (s->sab - s->sa * s->sb / c) / sqrt(va * vb);
 }
 
+/* The weights' cut for the residuals summed in s: ROBUST_K robust standard deviations. */
+static float robust_cut(const struct sums *s)
+{
+	long half = (s->cnt + 1) / 2, below = 0;
+	int b = 0;
+	float sd;
+
+	for (; b < HIST_BINS - 1; b++) {
+		below += s->hist[b];
+		if (below >= half)
+			break;
+	}
+	sd = 1.4826f * ((float)b + 0.5f) / HIST_STEP;   /* the median at its bin's middle */
+	return ROBUST_K * (sd > 1.0f ? sd : 1.0f);
+}
+
 /*
  * A cold start on one level at map q: gain and offset from the moments, no
- * curve, unweighted (*cut 0). Returns -1 when too few pixels overlap.
+ * curve, and the cut from their residuals. Returns -1 when too few pixels
+ * overlap.
  */
 static int start(const struct level *lv, const double q[6], double *g, double *h, double *k, float *cut,
 		 struct sums *s)
 {
 	double c, va, vb;
 
-	*cut = 0.0f;
 	accumulate(lv, q, 0.0, 0.0, 0.0, 0, 0.0f, s);
 	if (s->cnt < (long)(MIN_INSIDE * lv->n * lv->n))
 		return -1;
@@ -415,13 +441,15 @@ static int start(const struct level *lv, const double q[6], double *g, double *h
 	*g = vb > 1e-9 ? sqrt(va > 0 ? va : 0) / sqrt(vb) : 1.0;
 	*h = s->sa / c - *g * s->sb / c;
 	*k = 0.0;
+	accumulate(lv, q, *g, *h, 0.0, 0, 0.0f, s);
+	*cut = robust_cut(s);
 	return 0;
 }
 
 /*
  * Gauss-Newton on one level from q, g, h, k and *cut (all updated in
  * place), at most max_iter iterations, reweighted after each (*cut: the
- * weights' cut for the final sums, 0 when unweighted). Returns -1 when too
+ * weights' cut for the final sums). Returns -1 when too
  * few pixels overlap, the normal matrix is singular (no structure to align
  * on), or the correlation is still below give_up after GIVE_UP_AFTER
  * iterations (two different pictures: a fit that wanders without
@@ -439,11 +467,7 @@ static int refine(const struct level *lv, double q[6], double *g, double *h, dou
 		ridge(s);
 		if (s->cnt < need || (it >= GIVE_UP_AFTER && correlation(s) < give_up))
 			return -1;
-		{
-			float rms = (float)sqrt(s->srr / s->wsum);
-
-			*cut = ROBUST_K * (rms > 1.0f ? rms : 1.0f);
-		}
+		*cut = robust_cut(s);
 		for (int i = 0; i < NP; i++)
 			s->v[i] = -s->v[i];
 		if (solve(s->m, s->v, d, NULL))
