@@ -406,6 +406,12 @@ static double correlation(const struct sums *s)
 	return (s->sab - s->sa * s->sb / c) / sqrt(va * vb);
 }
 
+/* Too few of B's pixels landed inside A for a fit (MIN_INSIDE). */
+static int too_few(const struct level *lv, const struct sums *s)
+{
+	return (double)s->cnt < MIN_INSIDE * lv->n * lv->n;
+}
+
 /* The weights' cut for the residuals summed in s: ROBUST_K robust standard deviations. */
 static float robust_cut(const struct sums *s)
 {
@@ -433,7 +439,7 @@ static int start(const struct level *lv, const double q[6], double *g, double *h
 	double c, va, vb;
 
 	accumulate(lv, q, 0.0, 0.0, 0.0, 0, 0.0f, s);
-	if (s->cnt < (long)(MIN_INSIDE * lv->n * lv->n))
+	if (too_few(lv, s))
 		return -1;
 	c = (double)s->cnt;
 	va = s->saa / c - (s->sa / c) * (s->sa / c);
@@ -458,14 +464,12 @@ static int start(const struct level *lv, const double q[6], double *g, double *h
 static int refine(const struct level *lv, double q[6], double *g, double *h, double *k, double give_up,
 		  int max_iter, float *cut, struct sums *s)
 {
-	long need = (long)(MIN_INSIDE * lv->n * lv->n);
-
 	for (int it = 0; it < max_iter; it++) {
 		double d[NP], step = 0.0;
 
 		accumulate(lv, q, *g, *h, *k, 1, *cut, s);
 		ridge(s);
-		if (s->cnt < need || (it >= GIVE_UP_AFTER && correlation(s) < give_up))
+		if (too_few(lv, s) || (it >= GIVE_UP_AFTER && correlation(s) < give_up))
 			return -1;
 		*cut = robust_cut(s);
 		for (int i = 0; i < NP; i++)
@@ -550,7 +554,7 @@ static int conclude(const struct level *lv, const double q[6], double g, double 
 
 	accumulate(lv, q, g, h, k, 1, cut, s);
 	ridge(s);
-	if ((double)s->cnt < MIN_INSIDE * lv->n * lv->n)
+	if (too_few(lv, s))
 		return -1;
 	return solve(s->m, s->v, d, inv);
 }
