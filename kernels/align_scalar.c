@@ -610,12 +610,21 @@ static int fitted(const struct dp_align_result *r, float max_skew_error)
 	return r->ok && r->corr >= DP_ALIGN_MIN_CORR && r->skew_error <= max_skew_error;
 }
 
-/* One direction: a camera moved, turned or zoomed a little: each axis scaled by a plausible factor. */
+/*
+ * Each axis scaled by a plausible factor: a fit that squeezes one picture
+ * into a strip of the other along its only gradient is no crop and no
+ * camera move.
+ */
+static int plausible_scale(const struct dp_align_result *r)
+{
+	return r->p[0] >= DP_ALIGN_SCENE_MIN_SCALE && r->p[0] <= 1.0f / DP_ALIGN_SCENE_MIN_SCALE &&
+	       r->p[4] >= DP_ALIGN_SCENE_MIN_SCALE && r->p[4] <= 1.0f / DP_ALIGN_SCENE_MIN_SCALE;
+}
+
+/* One direction: a camera moved, turned or zoomed a little. */
 static int same_scene(const struct dp_align_result *r)
 {
-	return fitted(r, DP_ALIGN_SCENE_MAX_SKEW_ERROR) &&
-	       r->p[0] >= DP_ALIGN_SCENE_MIN_SCALE && r->p[0] <= 1.0f / DP_ALIGN_SCENE_MIN_SCALE &&
-	       r->p[4] >= DP_ALIGN_SCENE_MIN_SCALE && r->p[4] <= 1.0f / DP_ALIGN_SCENE_MIN_SCALE;
+	return fitted(r, DP_ALIGN_SCENE_MAX_SKEW_ERROR) && plausible_scale(r);
 }
 
 /* Under one direction's fit, one frame lies inside the other (either way round). */
@@ -628,13 +637,14 @@ static int nested(const struct dp_align_result *r)
 static int copy_of(const struct dp_align_result *r)
 {
 	return fitted(r, DP_ALIGN_MAX_SKEW_ERROR) && r->turn <= DP_ALIGN_MAX_TURN &&
-	       r->skew <= DP_ALIGN_MAX_SKEW && nested(r);
+	       r->skew <= DP_ALIGN_MAX_SKEW && nested(r) && plausible_scale(r);
 }
 
 /* One direction: that, or a view turned by less than the skew bound allows. */
 static int near_copy_of(const struct dp_align_result *r)
 {
-	return fitted(r, DP_ALIGN_NEAR_MAX_SKEW_ERROR) && r->skew <= DP_ALIGN_MAX_SKEW && nested(r);
+	return fitted(r, DP_ALIGN_NEAR_MAX_SKEW_ERROR) && r->skew <= DP_ALIGN_MAX_SKEW && nested(r) &&
+	       plausible_scale(r);
 }
 
 void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],

@@ -166,7 +166,10 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
  *                   skew <= DP_ALIGN_MAX_SKEW (the off-diagonal terms are
  *                   small: a fit that bends more than that is not a crop),
  *                   excess or excess_back <= DP_ALIGN_MAX_EXCESS (one
- *                   frame lies inside the other, either way round);
+ *                   frame lies inside the other, either way round), each
+ *                   axis scaled by DP_ALIGN_SCENE_MIN_SCALE ..
+ *                   1 / DP_ALIGN_SCENE_MIN_SCALE (p0, p4; a fit beyond has
+ *                   collapsed onto a smooth picture's gradient);
  *   DP_ALIGN_NEAR_COPY not that, but the same with any turn the skew bound
  *                   allows (up to 0.29 degrees) and skew_error <=
  *                   DP_ALIGN_NEAR_MAX_SKEW_ERROR: a copy, or another shot
@@ -174,11 +177,9 @@ void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_B
  *                   pixels cannot tell apart (capture times can: cluster.c);
  *   DP_ALIGN_SCENE  not that, but in one direction the fit is as close
  *                   (corr), about as well determined (skew_error <=
- *                   DP_ALIGN_SCENE_MAX_SKEW_ERROR) and scales each axis by
- *                   DP_ALIGN_SCENE_MIN_SCALE .. 1 / DP_ALIGN_SCENE_MIN_SCALE
- *                   (p0, p4; a fit beyond has collapsed onto a smooth
- *                   picture's gradient): the same scene seen from a camera
- *                   turned, shifted or zoomed a little;
+ *                   DP_ALIGN_SCENE_MAX_SKEW_ERROR) and scales each axis as
+ *                   plausibly: the same scene seen from a camera turned,
+ *                   shifted or zoomed a little;
  *   DP_ALIGN_NONE   otherwise.
  */
 #define DP_ALIGN_MIN_CORR 0.95f

@@ -28,7 +28,7 @@
  *     DP_ALIGN_MAX_SKEW makes it the same scene; so does a standard error
  *     between DP_ALIGN_MAX_SKEW_ERROR and DP_ALIGN_NEAR_MAX_SKEW_ERROR; a fit that
  *     scales an axis by under 0.5 or over 2 is no camera move (not the
- *     same scene);
+ *     same scene) and no crop (not a copy, turned or not);
  *   - the result is the same whatever the order of the calls (no state).
  *
  * Usage: test_align [--seed N]
@@ -351,6 +351,7 @@ int main(int argc, char **argv)
 			{ 0.95f, 0.007f, 0.005f, DP_ALIGN_SCENE, "a shear of 0.012, over DP_ALIGN_MAX_SKEW" },
 			{ 0.6f, -0.05f, 0.07f, DP_ALIGN_SCENE, "a turn of 3.4 degrees, x scaled by 0.6" },
 			{ 0.3f, -0.05f, 0.07f, DP_ALIGN_NONE, "a turn of 3.4 degrees, x scaled by 0.3 (a collapsed fit)" },
+			{ 0.38f, 0.0f, 0.0f, DP_ALIGN_NONE, "no turn, x scaled by 0.38 (a collapsed fit, not a crop)" },
 			{ 2.5f, -0.05f, 0.07f, DP_ALIGN_NONE, "a turn of 3.4 degrees, x scaled by 2.5" },
 		};
 		static const char *name[] = { "neither", "same scene", "copy", "near copy" };
