@@ -428,50 +428,54 @@ static float robust_cut(const struct sums *s)
 	return ROBUST_K * (sd > 1.0f ? sd : 1.0f);
 }
 
+/* A fit in progress: the map, the tone (gain, offset, curve) and the weights' cut. */
+struct fit_state {
+	double q[6], g, h, k;
+	float cut;
+};
+
 /*
- * A cold start on one level at map q: gain and offset from the moments, no
- * curve, and the cut from their residuals. Returns -1 when too few pixels
- * overlap.
+ * A cold start on one level at map f->q: gain and offset from the moments,
+ * no curve, and the cut from their residuals. Returns -1 when too few
+ * pixels overlap.
  */
-static int start(const struct level *lv, const double q[6], double *g, double *h, double *k, float *cut,
-		 struct sums *s)
+static int start(const struct level *lv, struct fit_state *f, struct sums *s)
 {
 	double c, va, vb;
 
-	accumulate(lv, q, 0.0, 0.0, 0.0, 0, 0.0f, s);
+	accumulate(lv, f->q, 0.0, 0.0, 0.0, 0, 0.0f, s);
 	if (too_few(lv, s))
 		return -1;
 	c = (double)s->cnt;
 	va = s->saa / c - (s->sa / c) * (s->sa / c);
 	vb = s->sbb / c - (s->sb / c) * (s->sb / c);
-	*g = vb > 1e-9 ? sqrt(va > 0 ? va : 0) / sqrt(vb) : 1.0;
-	*h = s->sa / c - *g * s->sb / c;
-	*k = 0.0;
-	accumulate(lv, q, *g, *h, 0.0, 0, 0.0f, s);
-	*cut = robust_cut(s);
+	f->g = vb > 1e-9 ? sqrt(va > 0 ? va : 0) / sqrt(vb) : 1.0;
+	f->h = s->sa / c - f->g * s->sb / c;
+	f->k = 0.0;
+	accumulate(lv, f->q, f->g, f->h, 0.0, 0, 0.0f, s);
+	f->cut = robust_cut(s);
 	return 0;
 }
 
 /*
- * Gauss-Newton on one level from q, g, h, k and *cut (all updated in
- * place), at most max_iter iterations, reweighted after each (*cut: the
- * weights' cut for the final sums). Returns -1 when too
+ * Gauss-Newton on one level from *f (updated in place), at most max_iter
+ * iterations, reweighted after each (f->cut: the weights' cut for the
+ * final sums). Returns -1 when too
  * few pixels overlap, the normal matrix is singular (no structure to align
  * on), or the correlation is still below give_up after GIVE_UP_AFTER
  * iterations (two different pictures: a fit that wanders without
  * converging would otherwise run MAX_ITER).
  */
-static int refine(const struct level *lv, double q[6], double *g, double *h, double *k, double give_up,
-		  int max_iter, float *cut, struct sums *s)
+static int refine(const struct level *lv, struct fit_state *f, double give_up, int max_iter, struct sums *s)
 {
 	for (int it = 0; it < max_iter; it++) {
 		double d[NP], step = 0.0;
 
-		accumulate(lv, q, *g, *h, *k, 1, *cut, s);
+		accumulate(lv, f->q, f->g, f->h, f->k, 1, f->cut, s);
 		ridge(s);
 		if (too_few(lv, s) || (it >= GIVE_UP_AFTER && correlation(s) < give_up))
 			return -1;
-		*cut = robust_cut(s);
+		f->cut = robust_cut(s);
 		for (int i = 0; i < NP; i++)
 			s->v[i] = -s->v[i];
 		if (solve(s->m, s->v, d, NULL))
@@ -480,13 +484,13 @@ static int refine(const struct level *lv, double q[6], double *g, double *h, dou
 			/* the step's largest move of a pixel: linear terms act over the side */
 			double move = fabs(d[i]) * (i % 3 == 2 ? 1.0 : lv->n);
 
-			q[i] += d[i];
+			f->q[i] += d[i];
 			if (move > step)
 				step = move;
 		}
-		*g += d[6];
-		*h += d[7];
-		*k += d[8];
+		f->g += d[6];
+		f->h += d[7];
+		f->k += d[8];
 		if (step < STEP_DONE)
 			break;
 	}
@@ -547,12 +551,11 @@ static double reach_back(const double q[6], double lim)
  * The final sums of a refined fit (the normal matrix's inverse diagonal
  * into inv); -1 when too few pixels overlap or the matrix is singular.
  */
-static int conclude(const struct level *lv, const double q[6], double g, double h, double k, float cut,
-		    struct sums *s, double inv[NP])
+static int conclude(const struct level *lv, const struct fit_state *f, struct sums *s, double inv[NP])
 {
 	double d[NP];
 
-	accumulate(lv, q, g, h, k, 1, cut, s);
+	accumulate(lv, f->q, f->g, f->h, f->k, 1, f->cut, s);
 	ridge(s);
 	if (too_few(lv, s))
 		return -1;
@@ -563,45 +566,39 @@ static int conclude(const struct level *lv, const double q[6], double g, double 
 static void fit(const struct level *lv0, const struct level *lv1, const struct level *lv2,
 		struct dp_align_result *res)
 {
-	double q[6] = { 1, 0, 0, 0, 1, 0 }, g, h, k, inv[NP], lim = N1 - 0.5, corr;
-	double q2[6], g2, h2, k2, inv2[NP];
-	struct sums sums, sums2, *s = &sums;
-	float cut, cut2;
+	struct fit_state f = { { 1, 0, 0, 0, 1, 0 }, 0, 0, 0, 0 }, sharp;
+	double inv[NP], inv2[NP], *iv = inv, lim = N1 - 0.5, corr;
+	struct sums sums, sums2, *s = &sums;   /* sums and inverse diagonal of the level reported */
 
 	memset(res, 0, sizeof(*res));
-	if (start(lv0, q, &g, &h, &k, &cut, s) || refine(lv0, q, &g, &h, &k, GIVE_UP_CORR, MAX_ITER, &cut, s))
+	if (start(lv0, &f, s) || refine(lv0, &f, GIVE_UP_CORR, MAX_ITER, s))
 		return;
-	accumulate(lv0, q, g, h, k, 0, cut, s);
+	accumulate(lv0, f.q, f.g, f.h, f.k, 0, f.cut, s);
 	if (correlation(s) < COARSE_MIN_CORR)
 		return;
-	q[2] *= 2.0;   /* coarse pixel i is fine pixel 2i */
-	q[5] *= 2.0;
-	if (start(lv1, q, &g, &h, &k, &cut, s) || refine(lv1, q, &g, &h, &k, 0.0, MAX_ITER, &cut, s) ||
-	    conclude(lv1, q, g, h, k, cut, s, inv))
+	f.q[2] *= 2.0;   /* coarse pixel i is fine pixel 2i */
+	f.q[5] *= 2.0;
+	if (start(lv1, &f, s) || refine(lv1, &f, 0.0, MAX_ITER, s) || conclude(lv1, &f, s, inv))
 		return;
 	corr = correlation(s);
-	memcpy(q2, q, sizeof(q2));
-	g2 = g;
-	h2 = h;
-	k2 = k;
-	cut2 = cut;
+	sharp = f;
 	/* Under the limit no verdict can follow, whatever the sharp level finds. */
-	if (corr >= DP_ALIGN_MIN_CORR && refine(lv2, q2, &g2, &h2, &k2, 0.0, SHARP_ITER, &cut2, &sums2) == 0 &&
-	    conclude(lv2, q2, g2, h2, k2, cut2, &sums2, inv2) == 0) {
-		memcpy(q, q2, sizeof(q));
-		memcpy(inv, inv2, sizeof(inv));
+	if (corr >= DP_ALIGN_MIN_CORR && refine(lv2, &sharp, 0.0, SHARP_ITER, &sums2) == 0 &&
+	    conclude(lv2, &sharp, &sums2, inv2) == 0) {
+		f = sharp;
+		iv = inv2;
 		s = &sums2;
 	}
 	res->ok = 1;
 	for (int i = 0; i < 6; i++)
-		res->p[i] = (float)q[i];
+		res->p[i] = (float)f.q[i];
 	res->corr = (float)corr;
-	res->skew = (float)(fabs(q[1]) + fabs(q[3]));
-	res->turn = q[1] * q[3] < 0.0 ? (float)sqrt(-q[1] * q[3]) : 0.0f;
-	res->skew_error = (float)sqrt((inv[1] + inv[3]) * s->srr / (double)s->cnt);
+	res->skew = (float)(fabs(f.q[1]) + fabs(f.q[3]));
+	res->turn = f.q[1] * f.q[3] < 0.0 ? (float)sqrt(-f.q[1] * f.q[3]) : 0.0f;
+	res->skew_error = (float)sqrt((iv[1] + iv[3]) * s->srr / (double)s->cnt);
 	res->inside = (float)((double)s->cnt / (N1 * N1));
-	res->excess = (float)(reach(q, lim) / N1);
-	res->excess_back = (float)(reach_back(q, lim) / N1);
+	res->excess = (float)(reach(f.q, lim) / N1);
+	res->excess_back = (float)(reach_back(f.q, lim) / N1);
 }
 
 /* One direction: the fit is close and pinned down by the picture's structure. */
