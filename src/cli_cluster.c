@@ -74,6 +74,10 @@ const char dp_cli_usage_cluster[] =
 	"                           thumbnail is within Z of a code of the other's\n"
 	"                           centre at zoom 1, 1.06, 1.14 or 1.22: cropped copies\n"
 	"                           beyond A (default 8; 0: off; 0..63)\n"
+	"      --confirm-distance C with the alignment check, near pairs beyond C are\n"
+	"                           copies only when their thumbnails align as a copy\n"
+	"                           or near copy: other shots of one scene can come\n"
+	"                           that close (default 15; T: off)\n"
 	"      --name NAME          group name under /clusters (default: the level)\n"
 	"  -j, --threads N          threads for the pair search and the alignment check\n"
 	"                           (default: all cores)\n"
@@ -129,7 +133,7 @@ const char dp_cli_usage_export[] =
 
 enum {
 	O_LEVEL = 256, O_HASH, O_MAXD, O_SPLIT, O_QMIN, O_GAP, O_NAME, O_JSON, O_ROT, O_CSV,
-	O_JSONL, O_VERIFY, O_ALIGN, O_NEAREST, O_CROP, O_LINKGAP,
+	O_JSONL, O_VERIFY, O_ALIGN, O_NEAREST, O_CROP, O_CONFIRM, O_LINKGAP,
 };
 
 /* Seconds 0..1e9 from s; -1 when it is not that. */
@@ -167,7 +171,11 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 				  const char *file, const char *name, double secs)
 {
 	size_t multi = 0, in_multi = 0, largest = 0;
+	char confirm[96] = "";
 
+	if (c->confirm_distance < o->max_distance)
+		snprintf(confirm, sizeof(confirm), "; %zu pairs <= %d left to the alignment check",
+			 c->n_confirm, o->max_distance);
 	for (size_t g = 0; g < c->ngroups; g++)
 		if (c->group_size[g] > 1) {
 			multi++;
@@ -178,11 +186,11 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 	fprintf(stderr,
 		"doppel: %zu rows: %zu matched on %s, %zu low-information (%zu of them matched "
 		"through %s), %zu exact-duplicate groups (%zu files), %zu near pairs <= %d "
-		"(%zu rejected by verification)\n",
+		"(%zu rejected by verification)%s\n",
 		c->n, c->n_matched, dp_hash_kind_name(o->hash), c->n_low_info, c->n_low_info_matched,
 		c->verify_hash ? dp_hash_kind_name(c->verify_hash) : "no second hash",
 		c->n_exact_groups, c->n_exact_files, c->pairs.n - c->n_aligned - c->n_scene_links - c->n_instant,
-		o->max_distance, c->n_pairs_rejected);
+		c->confirm_distance, c->n_pairs_rejected, confirm);
 	if (c->align_distance)
 		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d or with crop codes "
 			"<= %d (of %zu, %zu by the crop codes alone; the nearest %d of each file) are "
@@ -214,6 +222,7 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		{ "align-distance", required_argument, NULL, O_ALIGN },
 		{ "align-nearest", required_argument, NULL, O_NEAREST },
 		{ "crop-distance", required_argument, NULL, O_CROP },
+		{ "confirm-distance", required_argument, NULL, O_CONFIRM },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -268,6 +277,10 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		case O_CROP:
 			if (dp_cli_parse_int(optarg, 0, 63, &o.crop_distance))
 				return dp_cli_usage_error("cluster: --crop-distance wants 0..63, not '%s'", optarg);
+			break;
+		case O_CONFIRM:
+			if (dp_cli_parse_int(optarg, 0, 256, &o.confirm_distance))
+				return dp_cli_usage_error("cluster: --confirm-distance wants 0..256, not '%s'", optarg);
 			break;
 		case O_VERIFY:
 			if (dp_cli_parse_int(optarg, -1, 64, &o.verify_distance))

@@ -26,6 +26,7 @@ void dp_cluster_opts_default(struct dp_cluster_opts *o)
 	o->rotations = 0;
 	o->align_distance = -1;
 	o->align_nearest = DP_ALIGN_NEAREST_DEFAULT;
+	o->confirm_distance = -1;
 	o->crop_distance = DP_CROP_DISTANCE_DEFAULT;
 	o->threads = 0;
 }
@@ -357,7 +358,9 @@ static void drop_kept(struct ctx *x)
  * max_distance, with a low-information entry only when the second hash
  * agrees; keep the least distance of each row pair. Pairs not kept but
  * within the alignment check's reach become its candidates (x->cand),
- * unless the row pair was kept anyway. Both sorted by (i, j) on return.
+ * unless the row pair was kept anyway; so do pairs beyond
+ * x->c->confirm_distance, which the hashes alone do not keep (the check
+ * confirms them). Both sorted by (i, j) on return.
  */
 static int map_pairs(struct ctx *x, int align_distance)
 {
@@ -367,7 +370,7 @@ static int map_pairs(struct ctx *x, int align_distance)
 	for (size_t e = 0; e < p->n; e++) {
 		uint32_t ea = p->v[e].i, eb = p->v[e].j, d = p->v[e].d;
 		uint32_t i = x->erow[ea], j = x->erow[eb];
-		int ok = d <= (uint32_t)x->o->max_distance;
+		int ok = d <= (uint32_t)x->c->confirm_distance;
 
 		if (i == j)
 			continue;
@@ -579,7 +582,8 @@ static void heap_offer(uint64_t *h, uint32_t *len, uint32_t k, uint64_t key)
 
 /*
  * Keep of the candidates (sorted by (i, j)) the pairs among the nearest
- * (least distance, then lowest row) of either of their rows, and the pairs
+ * (least distance, then lowest row) of either of their rows, the pairs
+ * within max_distance (left to the check by confirm_distance) and the pairs
  * of one exposure (joined without the check): pairs of unrelated pictures
  * within the alignment reach grow as the square of the rows, while a row's
  * copies are almost always among its nearest. Order is kept. Only rows with
@@ -627,6 +631,7 @@ static int nearest_candidates(struct ctx *x, uint32_t nearest)
 		const struct dp_pair *p = &cand->v[k];
 
 		if (slot[p->i] == UINT32_MAX || slot[p->j] == UINT32_MAX ||
+		    p->d <= (uint32_t)x->o->max_distance ||
 		    near_key(p->d, p->j) <= heap[(size_t)slot[p->i] * nearest] ||
 		    near_key(p->d, p->i) <= heap[(size_t)slot[p->j] * nearest] ||
 		    same_instant(x->t, p->i, p->j))
@@ -650,7 +655,11 @@ out:
  * another shot can look alike, the capture instants cannot. A near copy
  * (DP_ALIGN_NEAR_COPY: possibly another shot turned a little) counts as a
  * copy only when one of its rows is dated, so that merge_copies can keep
- * two shots apart by their capture times; else as the same scene.
+ * two shots apart by their capture times; else as the same scene. Hashes
+ * within max_distance (pairs left to the check by confirm_distance, and
+ * low-information pairs the second hash rejected) raise the verdict one
+ * step: a near copy is a copy, and the same scene counts as a near copy
+ * does further out.
  */
 static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kind, int scene_kind,
 		       dp_align_check_fn align, struct dp_err *err)
@@ -675,9 +684,11 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 		uint32_t i = pairs->v[k].i, j = pairs->v[k].j;
 		int v = instant[k] ? -1 : verdict[r];
 		int far = pairs->v[k].d > (uint32_t)x->c->align_distance;
-		int weak = v == DP_ALIGN_NEAR_COPY || (v == DP_ALIGN_COPY && far);
+		int near = pairs->v[k].d <= (uint32_t)x->o->max_distance;
+		int weak = (v == DP_ALIGN_COPY && far) ||
+			   (v == (near ? DP_ALIGN_SCENE : DP_ALIGN_NEAR_COPY));
 		int as = instant[k] ? DP_MATCH_INSTANT :
-			 v == DP_ALIGN_COPY && !far ? copy_kind :
+			 (v == DP_ALIGN_COPY && !far) || (v == DP_ALIGN_NEAR_COPY && near) ? copy_kind :
 			 weak && (dated(x->t, i) || dated(x->t, j)) ? copy_kind :
 			 weak || v == DP_ALIGN_SCENE ? scene_kind : -1;
 
@@ -1327,6 +1338,34 @@ static int align_reach(const struct dp_table *t, const struct dp_cluster_opts *o
 	return 0;
 }
 
+/*
+ * The distance up to which the hashes alone keep a pair, for options o and
+ * the check's reach: pairs from there to max_distance are left to the
+ * check. max_distance when the check is off or confirm_distance is
+ * "auto" (-1) without it; DP_E_ARG when it was asked for without it.
+ */
+static int confirm_reach(const struct dp_cluster_opts *o, int reach, int *confirm,
+			 struct dp_err *err)
+{
+	int want = o->confirm_distance < 0 ? DP_CONFIRM_DISTANCE_DEFAULT : o->confirm_distance;
+
+	*confirm = o->max_distance;
+	if (o->confirm_distance > 256)
+		return dp_err_set(err, DP_E_ARG, "cluster: confirm distance %d out of range",
+				  o->confirm_distance);
+	if (want >= o->max_distance)
+		return 0;
+	if (!reach) {
+		if (o->confirm_distance < 0)
+			return 0;
+		return dp_err_set(err, DP_E_ARG, "cluster: a confirm distance under the near-pair "
+				  "distance needs the alignment check (PDQ, thumbnails, --align-distance "
+				  "above it)");
+	}
+	*confirm = want;
+	return 0;
+}
+
 int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		   dp_pair_search_fn search, dp_align_check_fn align, dp_crop_codes_fn crops,
 		   struct dp_clusters *c, struct dp_err *err)
@@ -1356,7 +1395,8 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		return dp_err_set(err, DP_E_ARG, "cluster: crop distance %d out of range", o->crop_distance);
 	if (n > UINT32_MAX - 1)
 		return dp_err_set(err, DP_E_ARG, "cluster: %zu rows: too many", n);
-	if ((rc = align_reach(t, o, align, &reach, err)) != 0)
+	if ((rc = align_reach(t, o, align, &reach, err)) != 0 ||
+	    (rc = confirm_reach(o, reach, &c->confirm_distance, err)) != 0)
 		return rc;
 	rc = DP_E_NOMEM;
 	c->n = n;
@@ -1410,6 +1450,8 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 			goto out;
 	}
 	c->n_candidates = x.cand.n;
+	for (size_t k = 0; k < x.cand.n; k++)
+		c->n_confirm += x.cand.v[k].d <= (uint32_t)o->max_distance;
 	if (o->align_nearest > 0 && (rc = nearest_candidates(&x, (uint32_t)o->align_nearest)) != 0)
 		goto fail;
 	/* Copies join shot groups; pairs of one scene are kept at scene level. */

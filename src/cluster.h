@@ -14,7 +14,11 @@
  *      (multi-index hashing, src/mih.c, run by the pipeline's threads) over
  *      each row's hash, its hash inside uniform borders and, with
  *      rotations, its 7 rotated/mirrored PDQ variants; a row pair's distance
- *      is the least over these; then the verification of step 2;
+ *      is the least over these; then the verification of step 2. With the
+ *      alignment check, only pairs within confirm_distance (default 15) are
+ *      kept on the hashes; the rest go to step 4, which they pass when the
+ *      thumbnails align as a copy or near copy (or the same scene, where a
+ *      row is dated): other shots of one scene can come within 31;
  *   4. alignment check (PDQ, files scanned with thumbnails): pairs within
  *      align_distance (default 90) that step 3 did not keep, and pairs where
  *      the code of one thumbnail's frame is within crop_distance (default
@@ -90,6 +94,7 @@ struct dp_cluster_opts {
 	int align_distance;     /* PDQ: check pairs up to this on thumbnails; 0 off, -1 auto */
 	int align_nearest;      /* ... only each row's this many nearest candidates; 0: all */
 	int crop_distance;      /* ... and pairs whose centre-crop codes are within this; 0: none */
+	int confirm_distance;   /* with the check: pairs beyond this (within max_distance) need it; -1 auto */
 	int threads;            /* 0: all cores */
 };
 
@@ -98,6 +103,7 @@ struct dp_cluster_opts {
 #define DP_ALIGN_DISTANCE_DEFAULT 90   /* "auto" with PDQ and thumbnails in the file */
 #define DP_ALIGN_NEAREST_DEFAULT 8
 #define DP_CROP_DISTANCE_DEFAULT 8
+#define DP_CONFIRM_DISTANCE_DEFAULT 15   /* "auto" when the alignment check runs */
 void dp_cluster_opts_default(struct dp_cluster_opts *o);
 
 /* The result; arrays have n (rows) or ngroups entries, all owned. */
@@ -117,6 +123,8 @@ struct dp_clusters {
 	size_t n_candidates;     /* candidates within align_distance, before the align_nearest cap */
 	size_t n_crop_candidates;   /* ... of them found by the centre-crop codes alone */
 	int crop_distance;       /* the centre-crop codes' reach (0: not used) */
+	int confirm_distance;    /* pairs within this are kept on the hashes (max_distance: all) */
+	size_t n_confirm;        /* candidates within max_distance: left to the check */
 	size_t n_copies_refused;  /* copy pairs whose groups hold two exposures of one camera */
 	unsigned verify_hash;    /* the second hash used (0: none in the file) */
 	size_t n_low_info, n_low_info_matched, n_exact_groups, n_exact_files, n_matched;

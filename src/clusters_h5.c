@@ -69,7 +69,8 @@ static int set_attr_f64(hid_t obj, const char *name, double v)
 
 static const char method_text[] =
 	"exact: same SHA-256; near pairs: Hamming distance <= max_distance between "
-	"representatives (multi-index hashing, exact); a pair with a low-information row "
+	"representatives (multi-index hashing, exact); with the alignment check only those "
+	"within confirm_distance, the rest are candidates; a pair with a low-information row "
 	"(quality < quality_min) kept only when verify_hash is within verify_distance; shots: "
 	"connected components split around medoids until every group lies within "
 	"split_distance of its medoid; candidates (pairs within align_distance not kept, "
@@ -79,7 +80,9 @@ static const char method_text[] =
 	"carry one camera and one sub-second capture time (one exposure; beyond "
 	"align_distance too when the thumbnails align); copies merge shot "
 	"groups, closest first, except two groups holding two exposures of one camera "
-	"(different capture times); scenes: shot groups of one camera (serial, else make+model) whose capture "
+	"(different capture times); a candidate within max_distance is a copy also when "
+	"the thumbnails align as a near copy (a small turn), or as the same scene with a "
+	"dated row; scenes: shot groups of one camera (serial, else make+model) whose capture "
 	"times follow within scene_gap_s, or within scene_link_gap_s with aligned "
 	"thumbnails, and scene links of aligned candidates; keeper: largest resolution, then "
 	"largest file, then first path";
@@ -147,6 +150,8 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    dp_h5_set_attr_i64(g, "align_nearest", c->align_distance ? o->align_nearest : 0) ||
 	    dp_h5_set_attr_i64(g, "n_candidates", (int64_t)c->n_candidates) ||
 	    dp_h5_set_attr_i64(g, "crop_distance", c->crop_distance) ||
+	    dp_h5_set_attr_i64(g, "confirm_distance", c->confirm_distance) ||
+	    dp_h5_set_attr_i64(g, "n_confirm", (int64_t)c->n_confirm) ||
 	    dp_h5_set_attr_i64(g, "n_crop_candidates", (int64_t)c->n_crop_candidates) ||
 	    dp_h5_set_attr_i64(g, "n_aligned_checked", (int64_t)c->n_aligned_checked) ||
 	    dp_h5_set_attr_i64(g, "n_aligned", (int64_t)c->n_aligned) ||

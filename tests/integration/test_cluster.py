@@ -112,9 +112,13 @@ def hash_pairs(c):
 
 
 want = {(i, j, rowdist(i, j)) for a, i in enumerate(reps) for j in reps[a + 1:] if rowdist(i, j) <= 31}
+sure = {p for p in want if p[2] <= attrs["confirm_distance"]}
 got = list(zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(), cl["pairs_distance"].tolist()))
-ok(hash_pairs(cl) == want and len(got) == len(set(got)), "hash pairs = brute force over representatives (%d)"
-   % len(want), (sorted(hash_pairs(cl) ^ want))[:10])
+band = [m for p, m in zip(got, cl["pairs_match"].tolist()) if p in want - sure]
+ok(hash_pairs(cl) == sure and len(got) == len(set(got)) and all(m == 1 for m in band),
+   "hash pairs = brute force over representatives within the confirm distance (%d of %d); "
+   "the others only as aligned copies (%d)" % (len(sure), len(want), len(band)),
+   (sorted(hash_pairs(cl) ^ sure))[:10])
 ok(got == sorted(got), "pairs are sorted by (i, j)")
 
 # The alignment check: pairs beyond 31 (or failing the low-information rule)
@@ -126,9 +130,10 @@ with h5py.File(h5, "r") as f:
 aligned = [(i, j, d) for i, j, d, a in zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(),
                                            cl["pairs_distance"].tolist(), cl["pairs_match"].tolist()) if a == 1]
 ok(attrs["align_distance"] == 90 and attrs["align_nearest"] == 8 and attrs["crop_distance"] == 8
+   and attrs["confirm_distance"] == 15
    and attrs["n_candidates"] >= max(attrs["n_aligned"], attrs["n_crop_candidates"])
    and attrs["n_aligned"] == len(aligned) > 0
-   and all((d <= 90 or dated[i] or dated[j]) and (i, j, d) not in want and i in reps and j in reps
+   and all((d <= 90 or dated[i] or dated[j]) and (i, j, d) not in sure and i in reps and j in reps
            for i, j, d in aligned),
    "aligned pairs: within 90 (beyond, by the crop codes, only with a dated file), not hash pairs, "
    "between representatives (%d)" % len(aligned), aligned)
@@ -148,7 +153,7 @@ def one_exposure(i, j):
             and any(m[i] for m in meta[1:]))
 
 
-ok(attrs["n_instant"] == len(instant) > 0 and all((i, j, d) not in want and one_exposure(i, j) and i in reps
+ok(attrs["n_instant"] == len(instant) > 0 and all((i, j, d) not in sure and one_exposure(i, j) and i in reps
                                                   and j in reps and d == rowdist(i, j) for i, j, d in instant)
    and all(label[i] == label[j] for i, j, d in instant),
    "one-exposure pairs: not hash pairs, one camera and sub-second time, one shot group (%d)"
@@ -242,8 +247,8 @@ ok(r4.returncode == 2 and b"thumbnails" in r4.stderr, "query --align-distance on
 r4 = doppel("query", h5, os.path.join(corpus, "originals", "photo_0.jpg"), "--align-distance", "90", "--rotations")
 ok(r4.returncode == 2 and b"--align-distance" in r4.stderr, "query --align-distance with --rotations exits 2")
 r3 = doppel("cluster", nothumb, "--align-distance", "90", "--name", "x")
-ok(r.returncode == 0 and r2.returncode == 0 and ntattrs["align_distance"] == 0 and hash_pairs(nt) == want,
-   "a scan without thumbnails clusters on hashes alone", r2.stderr)
+ok(r.returncode == 0 and r2.returncode == 0 and ntattrs["align_distance"] == 0 and hash_pairs(nt) == want
+   and ntattrs["confirm_distance"] == 31, "a scan without thumbnails clusters on hashes alone", r2.stderr)
 ok(r3.returncode == 2 and b"thumbnails" in r3.stderr, "--align-distance on a scan without thumbnails exits 2",
    r3.stderr)
 nothumbs = os.path.join(work, "lost-thumbs.h5")
@@ -378,6 +383,9 @@ before = digest(h5)
 for args, what in ((["--align-distance", "x"], b"--align-distance"), (["--align-distance", "300"], b"--align-distance"),
                    (["--align-nearest", "-1"], b"--align-nearest"), (["--align-nearest", "8x"], b"--align-nearest"),
                    (["--crop-distance", "64"], b"--crop-distance"), (["--crop-distance", "-1"], b"--crop-distance"),
+                   (["--confirm-distance", "257"], b"--confirm-distance"),
+                   (["--confirm-distance", "-1"], b"--confirm-distance"),
+                   (["--confirm-distance", "10", "--align-distance", "0"], b"alignment check"),
                    (["--scene-link-gap", "-1"], b"--scene-link-gap"), (["--scene-link-gap", "soon"], b"--scene-link-gap"),
                    (["--hash", "dhash", "--align-distance", "20"], b"PDQ")):
     r = doppel("cluster", h5, *args)

@@ -34,7 +34,12 @@
  *     is within crop_distance of a code of the other (8 in, 9 out), not when
  *     only two centres are close nor for a row without codes; a copy
  *     verdict on such a pair joins only when one of its rows is dated, and
- *     links the scene otherwise; with crop_distance 0 there are none.
+ *     links the scene otherwise; with crop_distance 0 there are none;
+ *   - near pairs beyond confirm_distance (15) are left to the check: none
+ *     joins on the hashes alone; a copy or near copy joins, the same scene
+ *     joins when one row is dated, no verdict keeps them apart; pairs
+ *     within 15 join unchecked; confirm_distance 31 (off) joins them all
+ *     unchecked; asked for without the check it is DP_E_ARG.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -173,6 +178,26 @@ static int record_align(const struct dp_table *t, const struct dp_pairs *cand, i
 	for (size_t k = 0; k < cand->n; k++) {
 		seen[cand->v[k].i][cand->v[k].j]++;
 		verdict[k] = recorded_verdict;
+	}
+	return 0;
+}
+
+/* The verdicts of confirm_band(): pair (2k, 2k + 1) gets band_verdict[k]. */
+static const uint8_t band_verdict[6] = {
+	DP_ALIGN_NONE, DP_ALIGN_COPY, DP_ALIGN_NEAR_COPY, DP_ALIGN_SCENE, DP_ALIGN_SCENE, DP_ALIGN_NONE,
+};
+
+static int band_align(const struct dp_table *t, const struct dp_pairs *cand, int threads,
+		      uint8_t *verdict, struct dp_err *err)
+{
+	(void)t;
+	(void)threads;
+	(void)err;
+	for (size_t k = 0; k < cand->n; k++) {
+		uint32_t i = cand->v[k].i, j = cand->v[k].j;
+
+		seen[i][j]++;
+		verdict[k] = i % 2 == 0 && j == i + 1 ? band_verdict[i / 2] : DP_ALIGN_NONE;
 	}
 	return 0;
 }
@@ -387,6 +412,73 @@ static void crop_pairs(void)
 	recorded_verdict = DP_ALIGN_NONE;
 }
 
+/*
+ * Pairs within max_distance (31) beyond confirm_distance (15): row pairs
+ * (2k, 2k + 1), each 20 or 25 apart, with the verdicts of band_verdict;
+ * (10, 11) is 10 apart, within 15; row 8 is dated.
+ */
+static void confirm_band(void)
+{
+	static const int apart[6] = { 20, 20, 25, 25, 25, 10 };
+	static struct fixture f;
+	struct dp_table t;
+	struct dp_cluster_opts o;
+	struct dp_clusters c;
+	struct dp_err err;
+	int rc, asked = 0, copies = 0;
+
+	fixture_table(&f, NN, &t);
+	for (int k = 0; k < 6; k++) {
+		set_code(f.pdq[2 * k], 700 + (uint64_t)k, 0, 0);
+		set_code(f.pdq[2 * k + 1], 700 + (uint64_t)k, 0, apart[k]);
+	}
+	f.times[8] = (char *)"2020-03-01T08:00:00";
+	f.serials[8] = (char *)"B";
+	dp_cluster_opts_default(&o);
+	o.threads = 1;
+	dp_err_clear(&err);
+	memset(seen, 0, sizeof(seen));
+	rc = dp_cluster_run(&t, &o, serial_pairs, band_align, NULL, &c, &err);
+	if (rc) {
+		tap_ok(0, "confirm_distance: runs (%s)", err.msg);
+		return;
+	}
+	for (int i = 0; i < NN; i++)
+		for (int j = i + 1; j < NN; j++)
+			asked += seen[i][j] != 0;
+	for (size_t k = 0; k < c.pairs.n; k++)
+		copies += c.pair_match[k] == DP_MATCH_COPY;
+	tap_ok(c.confirm_distance == DP_CONFIRM_DISTANCE_DEFAULT && asked == 5 && !seen[10][11] &&
+	       c.n_confirm == 5, "pairs within 31 beyond %d are checked (%d), within it not",
+	       c.confirm_distance, asked);
+	tap_ok(c.shot[0] != c.shot[1] && c.shot[2] == c.shot[3] && c.shot[4] == c.shot[5] &&
+	       c.shot[6] != c.shot[7] && c.shot[8] == c.shot[9] && c.shot[10] == c.shot[11] &&
+	       copies == 3, "no verdict: apart; copy, near copy: joined; same scene: joined "
+	       "only when dated; within 15: joined");
+	dp_clusters_free(&c);
+	o.confirm_distance = 31;
+	memset(seen, 0, sizeof(seen));
+	rc = dp_cluster_run(&t, &o, serial_pairs, band_align, NULL, &c, &err);
+	asked = 0;
+	for (int i = 0; rc == 0 && i < NN; i++)
+		for (int j = i + 1; j < NN; j++)
+			asked += seen[i][j] != 0;
+	tap_ok(rc == 0 && !asked && c.confirm_distance == 31 && c.shot[0] == c.shot[1] &&
+	       c.shot[6] == c.shot[7], "confirm_distance 31: every pair within 31 joins unchecked");
+	if (rc == 0)
+		dp_clusters_free(&c);
+	o.confirm_distance = 10;
+	o.align_distance = 0;
+	tap_ok(dp_cluster_run(&t, &o, serial_pairs, band_align, NULL, &c, &err) == DP_E_ARG,
+	       "confirm_distance without the check: DP_E_ARG (%s)", err.msg);
+	o.confirm_distance = -1;
+	rc = dp_cluster_run(&t, &o, serial_pairs, band_align, NULL, &c, &err);
+	tap_ok(rc == 0 && c.confirm_distance == 31 && c.shot[0] == c.shot[1],
+	       "confirm_distance auto without the check: off");
+	if (rc == 0)
+		dp_clusters_free(&c);
+}
+
 int main(int argc, char **argv)
 {
 	/* base, flipped bits [lo, hi), capture time, camera serial */
@@ -526,5 +618,6 @@ int main(int argc, char **argv)
 	dp_clusters_free(&c);
 	nearest_cap(seed);
 	crop_pairs();
+	confirm_band();
 	return tap_done();
 }
