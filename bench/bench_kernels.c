@@ -574,7 +574,7 @@ static void bench_align(void)
 	uint8_t a[DP_ALIGN_BYTES], b[DP_ALIGN_BYTES];
 	struct dp_align_work *w = xmalloc(sizeof(*w));
 	struct dp_align_result res[2];
-	double *ns = xmalloc((size_t)reps * sizeof(double)), med;
+	double *ns = xmalloc((size_t)reps * sizeof(double)), med, scalar_ns = 0.0;
 	int verdict = 0;
 
 	if (only && !strstr("align_thumbs", only) && !strstr("crop_codes", only))
@@ -589,20 +589,37 @@ static void bench_align(void)
 	dp_align_to_bytes(small, a);
 	dp_resize_area_scalar(crop, S - 2 * C, S - 2 * C, small, 64, 64, scratch);
 	dp_align_to_bytes(small, b);
-	if (!only || strstr("align_thumbs", only)) {
+	/* The scalar table, then the selected one when its row kernel differs: the same results. */
+	for (int t = 0; (!only || strstr("align_thumbs", only)) && t < 2; t++) {
+		const struct dp_kernels *k = t ? dp_kernels_get() : dp_kernels_scalar();
+		struct dp_align_result first[2];
+		const struct dp_kernels *v;
+		const char *impl = "?";
+
+		if (t && k->align_row == dp_kernels_scalar()->align_row)
+			break;
+		for (size_t i = 0; (v = dp_kernels_variant(i, NULL)) != NULL; i++)
+			if (v->align_row == k->align_row && !strcmp(impl, "?"))
+				impl = v->name;
+		if (t)
+			memcpy(first, res, sizeof(first));
 		for (int r = 0; r < reps; r++) {
 			double t0 = bench_now_ns();
 
-			dp_align_thumbs(a, b, w, res);
+			dp_align_thumbs(k, a, b, w, res);
 			ns[r] = bench_now_ns() - t0;
 		}
 		verdict = dp_align_verdict(res);
 		med = bench_median(ns, reps);
-		printf("bench=align_thumbs impl=scalar reps=%d median_ns=%.0f pairs_s=%.0f "
-		       "hash_default_fast_ns=%.0f pairs_per_hashed_image=%.2f verdict=%s\n", reps, med,
-		       1e9 / med, hash_default_ns, med > 0 ? hash_default_ns / med : 0.0,
-		       verdict == DP_ALIGN_COPY ? "copy" : verdict == DP_ALIGN_SCENE ? "scene" : "none");
-		failures += verdict != DP_ALIGN_COPY;
+		if (!t)
+			scalar_ns = med;
+		printf("bench=align_thumbs impl=%s reps=%d median_ns=%.0f pairs_s=%.0f speedup=%.2f "
+		       "hash_default_fast_ns=%.0f pairs_per_hashed_image=%.2f verdict=%s%s\n", impl, reps,
+		       med, 1e9 / med, med > 0 ? scalar_ns / med : 0.0, hash_default_ns,
+		       med > 0 ? hash_default_ns / med : 0.0,
+		       verdict == DP_ALIGN_COPY ? "copy" : verdict == DP_ALIGN_SCENE ? "scene" : "none",
+		       t ? (memcmp(first, res, sizeof(first)) ? " check=DIFFERS" : " check=ok") : "");
+		failures += verdict != DP_ALIGN_COPY || (t && memcmp(first, res, sizeof(first)));
 	}
 	if (!only || strstr("crop_codes", only)) {
 		uint64_t ca[DP_CROP_CODES], cb[DP_CROP_CODES];

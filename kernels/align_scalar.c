@@ -44,7 +44,7 @@
  * the median |r| of the pixels inside (at least one grey level), taken at
  * the start of each level and after each iteration; a pixel whose
  * residual r exceeds the cut counts with weight cut / |r|, and one beyond
- * REJECT_K cuts not at all. A caption, timestamp or logo burnt into one
+ * DP_ALIGN_REJECT_K cuts not at all. A caption, timestamp or logo burnt into one
  * copy is a few percent of the pixels with residuals of a hundred grey
  * levels; unweighted, the fit bends the map towards them (a false skew)
  * and its correlation drops below the limit. Weighted, they do not move
@@ -72,8 +72,11 @@
  *
  * Sampling is bilinear; gradients are central differences (one-sided at
  * the edges); blurs are separable Gaussians with mirrored edges and fixed
- * weights. Sums run in a fixed order (float along a row, double across
- * rows), so the result does not depend on the caller's threads. The caller owns the working memory (struct dp_align_work). Pure.
+ * weights. The per-pixel work is the row kernel of k (dp_align_row_scalar
+ * and its SIMD variants, which give the same bits): sums run in a fixed
+ * order (float along a row, in DP_ALIGN_LANES partial sums; double across
+ * rows), so the result depends neither on the caller's threads nor on the
+ * machine. The caller owns the working memory (struct dp_align_work). Pure.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -86,19 +89,15 @@
 #define N1 DP_ALIGN_SIDE         /* fine level */
 #define N0 (DP_ALIGN_SIDE / 2)   /* coarse level */
 #define NP 9                     /* p0..p5, gain, offset, curve */
-#define CURVE(b) (((b) - 128.0f) * ((b) - 128.0f) / 128.0f)   /* the tone curve's shape */
 #define RIDGE 1.0                /* damping of the curve term, per unit of pixel weight */
 #define MAX_ITER 30
-#define HIST_STEP 8              /* |r| histogram: bins of 1/8 grey level ... */
-#define HIST_BINS 256            /* ... up to 32 (the last bin holds the rest) */
 #define SHARP_ITER 10            /* the sharp level starts at the fine level's solution */
 #define MIN_INSIDE 0.3           /* share of B's pixels that must land inside A */
 #define STEP_DONE 0.01           /* a step moving no pixel more than this ends the iteration */
 #define COARSE_MIN_CORR 0.9      /* below this after the coarse level: no match, stop */
 #define GIVE_UP_AFTER 8          /* coarse iterations after which ... */
 #define GIVE_UP_CORR 0.7         /* ... a correlation still below this ends the fit */
-#define ROBUST_K 1.0f            /* Huber weights beyond this many robust standard deviations (at least 1 grey level) ... */
-#define REJECT_K 8.0f            /* ... and weight 0 beyond this many (a caption's pixels) */
+#define ROBUST_K 1.0f            /* Huber weights beyond this many robust standard deviations (at least 1 grey level) */
 
 /*
  * Gaussian kernels, sigma 0.5 (radius 2), 1 (radius 4) and 2 (radius 8): exp(-i^2 /
@@ -169,36 +168,10 @@ void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTE
 	}
 }
 
-/* Bilinear weights of the point (x, y), 0 <= x, y <= n - 1, in an n x n image. */
-struct tap {
-	int at;                 /* index of the top-left neighbour */
-	float w00, w01, w10, w11;
-};
-
-static struct tap tap_at(int n, float x, float y)
-{
-	int x0 = (int)x, y0 = (int)y;
-	float fx, fy;
-
-	if (x0 >= n - 1)
-		x0 = n - 2;
-	if (y0 >= n - 1)
-		y0 = n - 2;
-	fx = x - (float)x0;
-	fy = y - (float)y0;
-	return (struct tap){ y0 * n + x0, (1.0f - fy) * (1.0f - fx), (1.0f - fy) * fx,
-			     fy * (1.0f - fx), fy * fx };
-}
-
-static float sample(const float *im, int n, struct tap t)
-{
-	return t.w00 * im[t.at] + t.w01 * im[t.at + 1] + t.w10 * im[t.at + n] + t.w11 * im[t.at + n + 1];
-}
-
-/* One level's images: A, its gradients, B; all n x n. */
+/* One level's images (A, its gradients, B; all n x n) and the row kernel that sums them. */
 struct level {
-	const float *a, *gx, *gy, *b;
-	int n;
+	struct dp_align_level im;
+	dp_align_row_fn row;
 };
 
 /*
@@ -260,133 +233,70 @@ struct sums {
 	double m[NP][NP], v[NP];   /* normal matrix (upper triangle) and J^T r */
 	double sa, sb, saa, sbb, sab, srr, wsum;
 	long cnt;
-	unsigned hist[HIST_BINS];   /* |r| of the pixels inside, unweighted */
+	unsigned hist[DP_ALIGN_HIST_BINS];   /* |r| of the pixels inside, unweighted */
 };
 
 /*
- * One row's sums, from which the row's share of the normal matrix and of
- * J^T r follows: J = (gx u, gx v, gx, gy u, gy v, gy, -b, -1) and v is fixed
- * along a row, so sums of gx^2, gx gy, gy^2 times 1, u, u^2 (and of gx b,
- * gy b, gx, gy, gx r, gy r times 1, u) are enough.
+ * Add one row's sums w (enum dp_align_q; v: the row) to the normal matrix
+ * and J^T r of s. J = (gx u, gx v, gx, gy u, gy v, gy, -b, -1, -c) and v
+ * is fixed along a row, so the row's sums of gx^2, gx gy, gy^2 times 1, u,
+ * u^2 (and of gx b, gy b, gx, gy, gx r, gy r, gx c, gy c times 1, u) are
+ * enough.
  */
-struct rowsums {
-	float xx[3], xy[3], yy[3];    /* times 1, u, u^2 */
-	float xb[2], yb[2], x[2], y[2], xr[2], yr[2];   /* times 1, u */
-	float br, r;
-	float xc[2], yc[2], c, bc, cc, cr;
-};
-
-/* Add one row's sums to the normal matrix and J^T r of s (v: the row). */
-static void add_row(struct sums *s, const struct rowsums *w, double v)
+static void add_row(struct sums *s, const float w[DP_AQ_N], double v)
 {
 	double (*m)[NP] = s->m, *jr = s->v;
 
-	m[0][0] += w->xx[2]; m[0][1] += w->xx[1] * v; m[0][2] += w->xx[1];
-	m[1][1] += w->xx[0] * v * v; m[1][2] += w->xx[0] * v; m[2][2] += w->xx[0];
-	m[0][3] += w->xy[2]; m[0][4] += w->xy[1] * v; m[0][5] += w->xy[1];
-	m[1][3] += w->xy[1] * v; m[1][4] += w->xy[0] * v * v; m[1][5] += w->xy[0] * v;
-	m[2][3] += w->xy[1]; m[2][4] += w->xy[0] * v; m[2][5] += w->xy[0];
-	m[3][3] += w->yy[2]; m[3][4] += w->yy[1] * v; m[3][5] += w->yy[1];
-	m[4][4] += w->yy[0] * v * v; m[4][5] += w->yy[0] * v; m[5][5] += w->yy[0];
-	m[0][6] -= w->xb[1]; m[1][6] -= w->xb[0] * v; m[2][6] -= w->xb[0];
-	m[3][6] -= w->yb[1]; m[4][6] -= w->yb[0] * v; m[5][6] -= w->yb[0];
-	m[0][7] -= w->x[1]; m[1][7] -= w->x[0] * v; m[2][7] -= w->x[0];
-	m[3][7] -= w->y[1]; m[4][7] -= w->y[0] * v; m[5][7] -= w->y[0];
-	jr[0] += w->xr[1]; jr[1] += w->xr[0] * v; jr[2] += w->xr[0];
-	jr[3] += w->yr[1]; jr[4] += w->yr[0] * v; jr[5] += w->yr[0];
-	jr[6] -= w->br;
-	jr[7] -= w->r;
-	m[0][8] -= w->xc[1]; m[1][8] -= w->xc[0] * v; m[2][8] -= w->xc[0];
-	m[3][8] -= w->yc[1]; m[4][8] -= w->yc[0] * v; m[5][8] -= w->yc[0];
-	m[6][8] += w->bc; m[7][8] += w->c; m[8][8] += w->cc;
-	jr[8] -= w->cr;
+	m[0][0] += w[DP_AQ_XX2]; m[0][1] += w[DP_AQ_XX1] * v; m[0][2] += w[DP_AQ_XX1];
+	m[1][1] += w[DP_AQ_XX0] * v * v; m[1][2] += w[DP_AQ_XX0] * v; m[2][2] += w[DP_AQ_XX0];
+	m[0][3] += w[DP_AQ_XY2]; m[0][4] += w[DP_AQ_XY1] * v; m[0][5] += w[DP_AQ_XY1];
+	m[1][3] += w[DP_AQ_XY1] * v; m[1][4] += w[DP_AQ_XY0] * v * v; m[1][5] += w[DP_AQ_XY0] * v;
+	m[2][3] += w[DP_AQ_XY1]; m[2][4] += w[DP_AQ_XY0] * v; m[2][5] += w[DP_AQ_XY0];
+	m[3][3] += w[DP_AQ_YY2]; m[3][4] += w[DP_AQ_YY1] * v; m[3][5] += w[DP_AQ_YY1];
+	m[4][4] += w[DP_AQ_YY0] * v * v; m[4][5] += w[DP_AQ_YY0] * v; m[5][5] += w[DP_AQ_YY0];
+	m[0][6] -= w[DP_AQ_XB1]; m[1][6] -= w[DP_AQ_XB0] * v; m[2][6] -= w[DP_AQ_XB0];
+	m[3][6] -= w[DP_AQ_YB1]; m[4][6] -= w[DP_AQ_YB0] * v; m[5][6] -= w[DP_AQ_YB0];
+	m[0][7] -= w[DP_AQ_X1]; m[1][7] -= w[DP_AQ_X0] * v; m[2][7] -= w[DP_AQ_X0];
+	m[3][7] -= w[DP_AQ_Y1]; m[4][7] -= w[DP_AQ_Y0] * v; m[5][7] -= w[DP_AQ_Y0];
+	jr[0] += w[DP_AQ_XR1]; jr[1] += w[DP_AQ_XR0] * v; jr[2] += w[DP_AQ_XR0];
+	jr[3] += w[DP_AQ_YR1]; jr[4] += w[DP_AQ_YR0] * v; jr[5] += w[DP_AQ_YR0];
+	jr[6] -= w[DP_AQ_BR];
+	jr[7] -= w[DP_AQ_R];
+	m[0][8] -= w[DP_AQ_XC1]; m[1][8] -= w[DP_AQ_XC0] * v; m[2][8] -= w[DP_AQ_XC0];
+	m[3][8] -= w[DP_AQ_YC1]; m[4][8] -= w[DP_AQ_YC0] * v; m[5][8] -= w[DP_AQ_YC0];
+	m[6][8] += w[DP_AQ_BC]; m[7][8] += w[DP_AQ_C]; m[8][8] += w[DP_AQ_CC];
+	jr[8] -= w[DP_AQ_CR];
+	m[6][6] += w[DP_AQ_SBB];
+	m[6][7] += w[DP_AQ_SB];
+	m[7][7] += w[DP_AQ_WS];
 }
 
 /*
- * Accumulate the sums for map q, gain g, offset h, each pixel weighted 1,
- * or cut / |r| where its residual r exceeds cut > 0, or 0 where it exceeds
- * REJECT_K cuts. With `normal` zero only the moments (sa.. sab, srr, cnt,
- * wsum, hist) are gathered.
+ * Accumulate the sums for map q, gain g, offset h, curve k, each pixel
+ * weighted 1, or cut / |r| where its residual r exceeds cut > 0, or 0 where
+ * it exceeds DP_ALIGN_REJECT_K cuts. With `normal` zero only the moments
+ * (sa.. sab, srr, cnt, wsum, hist) are gathered. A row's sums are float
+ * (lv->row, in its fixed order), added to the double sums at its end.
  */
 static void accumulate(const struct level *lv, const double q[6], double g, double h, double k,
 		       int normal, float cut, struct sums *s)
 {
-	int n = lv->n;
-	float lim = (float)(n - 1), fg = (float)g, fh = (float)h, fk = (float)k;
+	struct dp_align_map m = { { q[0], q[1], q[2], q[3], q[4], q[5] },
+				  (float)g, (float)h, (float)k, cut };
+	float w[DP_AQ_N];
 
 	memset(s, 0, sizeof(*s));
-	for (int v = 0; v < n; v++) {
-		/* One row in float, added to the double sums at its end. */
-		struct rowsums w;
-		float sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, srr = 0, ws = 0;
-		long cnt = 0;
-
-		memset(&w, 0, sizeof(w));
-		for (int u = 0; u < n; u++) {
-			float xa = (float)(q[0] * u + q[1] * v + q[2]), ya = (float)(q[3] * u + q[4] * v + q[5]);
-			float a, b, r, ar, gx, gy, gxw, gyw, fu = (float)u, t1, wt;
-			struct tap t;
-
-			if (!(xa >= 0 && xa <= lim && ya >= 0 && ya <= lim))
-				continue;
-			t = tap_at(n, xa, ya);
-			a = sample(lv->a, n, t);
-			b = lv->b[v * n + u];
-			r = a - fg * b - fh - fk * CURVE(b);
-			wt = cut <= 0.0f || fabsf(r) <= cut ? 1.0f :
-			     fabsf(r) > REJECT_K * cut ? 0.0f : cut / fabsf(r);
-			cnt++;
-			ws += wt;
-			sa += wt * a;
-			sb += wt * b;
-			saa += wt * a * a;
-			sbb += wt * b * b;
-			sab += wt * a * b;
-			srr += wt * r * r;
-			ar = fabsf(r) * HIST_STEP;
-			s->hist[ar < HIST_BINS - 1 ? (int)ar : HIST_BINS - 1]++;
-			if (!normal)
-				continue;
-			gx = sample(lv->gx, n, t);
-			gy = sample(lv->gy, n, t);
-			gxw = gx * wt;   /* J^T W J and J^T W r: one factor of each term weighted */
-			gyw = gy * wt;
-			t1 = gx * gxw;
-			w.xx[0] += t1; w.xx[1] += t1 * fu; w.xx[2] += t1 * fu * fu;
-			t1 = gx * gyw;
-			w.xy[0] += t1; w.xy[1] += t1 * fu; w.xy[2] += t1 * fu * fu;
-			t1 = gy * gyw;
-			w.yy[0] += t1; w.yy[1] += t1 * fu; w.yy[2] += t1 * fu * fu;
-			w.xb[0] += gxw * b; w.xb[1] += gxw * b * fu;
-			w.yb[0] += gyw * b; w.yb[1] += gyw * b * fu;
-			w.x[0] += gxw; w.x[1] += gxw * fu;
-			w.y[0] += gyw; w.y[1] += gyw * fu;
-			w.xr[0] += gxw * r; w.xr[1] += gxw * r * fu;
-			w.yr[0] += gyw * r; w.yr[1] += gyw * r * fu;
-			w.br += b * r * wt;
-			w.r += r * wt;
-			{
-				float c = CURVE(b);
-
-				w.xc[0] += gxw * c; w.xc[1] += gxw * c * fu;
-				w.yc[0] += gyw * c; w.yc[1] += gyw * c * fu;
-				w.c += c * wt; w.bc += b * c * wt; w.cc += c * c * wt; w.cr += c * r * wt;
-			}
-		}
-		s->cnt += cnt;
-		s->sa += sa;
-		s->sb += sb;
-		s->saa += saa;
-		s->sbb += sbb;
-		s->sab += sab;
-		s->srr += srr;
-		s->wsum += ws;
-		if (normal) {
-			s->m[6][6] += sbb;
-			s->m[6][7] += sb;
-			s->m[7][7] += ws;
-			add_row(s, &w, v);
-		}
+	for (int v = 0; v < lv->im.n; v++) {
+		s->cnt += lv->row(&lv->im, v, &m, normal, w, s->hist);
+		s->sa += w[DP_AQ_SA];
+		s->sb += w[DP_AQ_SB];
+		s->saa += w[DP_AQ_SAA];
+		s->sbb += w[DP_AQ_SBB];
+		s->sab += w[DP_AQ_SAB];
+		s->srr += w[DP_AQ_SRR];
+		s->wsum += w[DP_AQ_WS];
+		if (normal)
+			add_row(s, w, v);
 	}
 }
 
@@ -409,7 +319,7 @@ static double correlation(const struct sums *s)
 /* Too few of B's pixels landed inside A for a fit (MIN_INSIDE). */
 static int too_few(const struct level *lv, const struct sums *s)
 {
-	return (double)s->cnt < MIN_INSIDE * lv->n * lv->n;
+	return (double)s->cnt < MIN_INSIDE * lv->im.n * lv->im.n;
 }
 
 /* The weights' cut for the residuals summed in s: ROBUST_K robust standard deviations. */
@@ -419,12 +329,12 @@ static float robust_cut(const struct sums *s)
 	int b = 0;
 	float sd;
 
-	for (; b < HIST_BINS - 1; b++) {
+	for (; b < DP_ALIGN_HIST_BINS - 1; b++) {
 		below += s->hist[b];
 		if (below >= half)
 			break;
 	}
-	sd = 1.4826f * ((float)b + 0.5f) / HIST_STEP;   /* the median at its bin's middle */
+	sd = 1.4826f * ((float)b + 0.5f) / DP_ALIGN_HIST_STEP;   /* the median at its bin's middle */
 	return ROBUST_K * (sd > 1.0f ? sd : 1.0f);
 }
 
@@ -482,7 +392,7 @@ static int refine(const struct level *lv, struct fit_state *f, double give_up, i
 			return -1;
 		for (int i = 0; i < 6; i++) {
 			/* the step's largest move of a pixel: linear terms act over the side */
-			double move = fabs(d[i]) * (i % 3 == 2 ? 1.0 : lv->n);
+			double move = fabs(d[i]) * (i % 3 == 2 ? 1.0 : lv->im.n);
 
 			f->q[i] += d[i];
 			if (move > step)
@@ -644,17 +554,20 @@ static int near_copy_of(const struct dp_align_result *r)
 	       plausible_scale(r);
 }
 
-void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],
-		     struct dp_align_work *w, struct dp_align_result res[2])
+void dp_align_thumbs(const struct dp_kernels *k, const uint8_t a[DP_ALIGN_BYTES],
+		     const uint8_t b[DP_ALIGN_BYTES], struct dp_align_work *w,
+		     struct dp_align_result res[2])
 {
 	/* b onto a: level images of a, a's gradients, b's; a onto b the other way round. */
 	struct level ab[3] = {
-		{ w->a0, w->gxa0, w->gya0, w->b0, N0 }, { w->a1, w->gxa1, w->gya1, w->b1, N1 },
-		{ w->a2, w->gxa2, w->gya2, w->b2, N1 },
+		{ { w->a0, w->gxa0, w->gya0, w->b0, N0 }, k->align_row },
+		{ { w->a1, w->gxa1, w->gya1, w->b1, N1 }, k->align_row },
+		{ { w->a2, w->gxa2, w->gya2, w->b2, N1 }, k->align_row },
 	};
 	struct level ba[3] = {
-		{ w->b0, w->gxb0, w->gyb0, w->a0, N0 }, { w->b1, w->gxb1, w->gyb1, w->a1, N1 },
-		{ w->b2, w->gxb2, w->gyb2, w->a2, N1 },
+		{ { w->b0, w->gxb0, w->gyb0, w->a0, N0 }, k->align_row },
+		{ { w->b1, w->gxb1, w->gyb1, w->a1, N1 }, k->align_row },
+		{ { w->b2, w->gxb2, w->gyb2, w->a2, N1 }, k->align_row },
 	};
 
 	prepare(a, w->a2, w->a1, w->a0, w->tmp, w->tmp2);

@@ -55,6 +55,7 @@ static const struct dp_kernels scalar_table = {
 	.dct32to8 = dp_dct32to8_scalar,
 	.hamming256_many = dp_hamming256_many_scalar,
 	.hamming64_many = dp_hamming64_many_scalar,
+	.align_row = dp_align_row_scalar,
 };
 
 struct dp_variant {
@@ -79,6 +80,7 @@ static const struct dp_kernels avx2_table = {
 	.dct32to8 = dp_dct32to8_avx2,
 	.hamming256_many = dp_hamming256_many_avx2,
 	.hamming64_many = dp_hamming64_many_avx2,
+	.align_row = dp_align_row_avx2,
 };
 #endif
 
@@ -177,6 +179,8 @@ static void overlay(struct dp_kernels *dst, const struct dp_kernels *src)
 		dst->hamming256_many = src->hamming256_many;
 	if (src->hamming64_many)
 		dst->hamming64_many = src->hamming64_many;
+	if (src->align_row)
+		dst->align_row = src->align_row;
 }
 
 /* Whether t supplied at least one entry of sel. */
@@ -189,7 +193,8 @@ static int supplies(const struct dp_kernels *sel, const struct dp_kernels *t)
 	       (t->dct64to16 && t->dct64to16 == sel->dct64to16) ||
 	       (t->dct32to8 && t->dct32to8 == sel->dct32to8) ||
 	       (t->hamming256_many && t->hamming256_many == sel->hamming256_many) ||
-	       (t->hamming64_many && t->hamming64_many == sel->hamming64_many);
+	       (t->hamming64_many && t->hamming64_many == sel->hamming64_many) ||
+	       (t->align_row && t->align_row == sel->align_row);
 }
 
 /* selected_name = names of the variants in use, best first, '+'-joined, no repeats. */

@@ -120,6 +120,60 @@ void dp_resize_area_scalar(const float *in, int in_w, int in_h,
  */
 void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES]);
 
+/*
+ * One row of the alignment fit's sums (align_row_scalar.c): the inner loop
+ * of dp_align_thumbs(), a kernel with SIMD variants. For row v of thumbnail
+ * B (level lv, n x n, n a multiple of DP_ALIGN_LANES) under map q, gain g,
+ * offset h and curve k, the pixels that land inside A (lv->a) give their
+ * residual r = A(q(u, v)) - g B - h - k c(B), weight wt (1; cut / |r| beyond
+ * cut > 0; 0 beyond DP_ALIGN_REJECT_K cuts) and |r| histogram bin; out[]
+ * receives the row's sums of enum dp_align_q (all of them with normal,
+ * else the moments; the rest 0). Each sum runs in DP_ALIGN_LANES partial
+ * sums, pixel u into lane u % DP_ALIGN_LANES, joined by dp_align_lanes(),
+ * so that every variant gives the same bits. Returns the pixels inside;
+ * hist[] counts them by |r| (DP_ALIGN_HIST_STEP bins per grey level, the
+ * last bin holds the rest). Pure.
+ */
+#define DP_ALIGN_LANES 8
+#define DP_ALIGN_HIST_STEP 8
+#define DP_ALIGN_HIST_BINS 256
+#define DP_ALIGN_REJECT_K 8.0f
+
+/* The sums of one row: moments, then the terms of J^T W J and J^T W r. */
+enum dp_align_q {
+	DP_AQ_WS, DP_AQ_SA, DP_AQ_SB, DP_AQ_SAA, DP_AQ_SBB, DP_AQ_SAB, DP_AQ_SRR,
+	DP_AQ_MOMENTS,   /* the count of the moments above */
+	DP_AQ_XX0 = DP_AQ_MOMENTS, DP_AQ_XX1, DP_AQ_XX2, DP_AQ_XY0, DP_AQ_XY1, DP_AQ_XY2,
+	DP_AQ_YY0, DP_AQ_YY1, DP_AQ_YY2, DP_AQ_XB0, DP_AQ_XB1, DP_AQ_YB0, DP_AQ_YB1,
+	DP_AQ_X0, DP_AQ_X1, DP_AQ_Y0, DP_AQ_Y1, DP_AQ_XR0, DP_AQ_XR1, DP_AQ_YR0, DP_AQ_YR1,
+	DP_AQ_BR, DP_AQ_R, DP_AQ_XC0, DP_AQ_XC1, DP_AQ_YC0, DP_AQ_YC1, DP_AQ_C, DP_AQ_BC,
+	DP_AQ_CC, DP_AQ_CR,
+	DP_AQ_N
+};
+
+/* One level of the fit: A, its gradients and B, n x n each. */
+struct dp_align_level {
+	const float *a, *gx, *gy, *b;
+	int n;
+};
+
+/* The map, tone and weights' cut one row is summed under. */
+struct dp_align_map {
+	double q[6];
+	float g, h, k, cut;
+};
+
+int dp_align_row_scalar(const struct dp_align_level *lv, int v, const struct dp_align_map *m,
+			int normal, float out[DP_AQ_N], unsigned hist[DP_ALIGN_HIST_BINS]);
+
+/* The lanes' partial sums joined: ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)). */
+static inline float dp_align_lanes(const float l[DP_ALIGN_LANES])
+{
+	return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+struct dp_kernels;
+
 /* Working memory of dp_align_thumbs() (about 250 KB; one per thread). */
 struct dp_align_work {
 	float a2[DP_ALIGN_BYTES], gxa2[DP_ALIGN_BYTES], gya2[DP_ALIGN_BYTES];
@@ -154,8 +208,9 @@ struct dp_align_result {
  * DP_ALIGN_SIDE^2 grey bytes, row-major. w is the caller's working memory.
  * All borrowed. Pure.
  */
-void dp_align_thumbs(const uint8_t a[DP_ALIGN_BYTES], const uint8_t b[DP_ALIGN_BYTES],
-		     struct dp_align_work *w, struct dp_align_result res[2]);
+void dp_align_thumbs(const struct dp_kernels *k, const uint8_t a[DP_ALIGN_BYTES],
+		     const uint8_t b[DP_ALIGN_BYTES], struct dp_align_work *w,
+		     struct dp_align_result res[2]);
 
 /*
  * dp_align_verdict - what res (from dp_align_thumbs) says of the two pictures:
@@ -413,6 +468,8 @@ void dp_dct32to8_avx2(const float *in, const float *m, float *tmp, float *out);
 void dp_hamming256_many_avx2(const uint8_t q[DP_PDQ_BYTES], const uint8_t *codes,
 			     size_t n, uint16_t *dist);
 void dp_hamming64_many_avx2(uint64_t q, const uint64_t *codes, size_t n, uint16_t *dist);
+int dp_align_row_avx2(const struct dp_align_level *lv, int v, const struct dp_align_map *m,
+		      int normal, float out[DP_AQ_N], unsigned hist[DP_ALIGN_HIST_BINS]);
 
 /* AVX-512 with VPOPCNTQ (needs DP_CPU_AVX512VPOPCNTDQ | DP_CPU_AVX512 | DP_CPU_AVX2). */
 void dp_hamming256_many_avx512(const uint8_t q[DP_PDQ_BYTES], const uint8_t *codes,
@@ -431,6 +488,9 @@ typedef void (*dp_hamming256_many_fn)(const uint8_t *q, const uint8_t *codes,
 				      size_t n, uint16_t *dist);
 typedef void (*dp_hamming64_many_fn)(uint64_t q, const uint64_t *codes, size_t n,
 				     uint16_t *dist);
+typedef int (*dp_align_row_fn)(const struct dp_align_level *lv, int v,
+			       const struct dp_align_map *m, int normal, float out[DP_AQ_N],
+			       unsigned hist[DP_ALIGN_HIST_BINS]);
 
 /*
  * struct dp_kernels - one implementation of each hot kernel. Every field is
@@ -449,6 +509,7 @@ struct dp_kernels {
 	dp_dct_fn dct32to8;               /* dp_dct32to8_scalar */
 	dp_hamming256_many_fn hamming256_many; /* dp_hamming256_many_scalar */
 	dp_hamming64_many_fn hamming64_many;   /* dp_hamming64_many_scalar */
+	dp_align_row_fn align_row;        /* dp_align_row_scalar */
 };
 
 /* CPU feature bits (dp_cpu_features()); names as in DP_DISABLE_CPU_FEATURES. */

@@ -567,7 +567,7 @@ static int align_matches(const struct dp_table *t, const uint8_t *qthumb, struct
 	for (size_t k = 0; k < nc; k++) {
 		struct dp_align_result res[2];
 
-		dp_align_thumbs((*thumbs)[k], qthumb, work, res);
+		dp_align_thumbs(dp_kernels_get(), (*thumbs)[k], qthumb, work, res);
 		if (dp_align_verdict(res) == DP_ALIGN_COPY) {
 			best[kept] = best[k];
 			best[kept++].aligned = 1;

@@ -345,7 +345,7 @@ int dp_pipeline_align(const struct dp_table *t, const struct dp_pairs *cand, int
 
 				if (k % (size_t)nranks != (size_t)rank)
 					continue;
-				dp_align_thumbs(thumbs[find_row(rows, m, cand->v[k].i)],
+				dp_align_thumbs(dp_kernels_get(), thumbs[find_row(rows, m, cand->v[k].i)],
 						thumbs[find_row(rows, m, cand->v[k].j)], w, res);
 				verdict[k] = (uint8_t)dp_align_verdict(res);
 			}

@@ -158,7 +158,7 @@ static struct dp_align_work work;
 /* The verdict on a and b; res filled. */
 static int verdict(const uint8_t *a, const uint8_t *b, struct dp_align_result res[2])
 {
-	dp_align_thumbs(a, b, &work, res);
+	dp_align_thumbs(dp_kernels_get(), a, b, &work, res);
 	return dp_align_verdict(res);
 }
 

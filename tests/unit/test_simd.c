@@ -16,6 +16,9 @@
  *   - output (and scratch) buffers with guard regions on both sides that
  *     must come back untouched. Inputs are allocated to their exact end,
  *     so the ASan build (make sanitize-check) also catches over-reads.
+ * The alignment fit's row kernel is checked on random levels, maps (partly
+ * or wholly outside the frame), tones and cuts, then through
+ * dp_align_thumbs() on random thumbnails and crops.
  * Then end to end: the PDQ / pHash / dHash / aHash drivers through each
  * usable variant and through the dispatched table equal the scalar table
  * on random images, and dp_hash_image() (dispatched) equals the drivers
@@ -198,6 +201,8 @@ static struct dp_kernels compose(const struct dp_kernels *v)
 		k.hamming256_many = v->hamming256_many;
 	if (v->hamming64_many)
 		k.hamming64_many = v->hamming64_many;
+	if (v->align_row)
+		k.align_row = v->align_row;
 	k.name = v->name;
 	return k;
 }
@@ -509,6 +514,95 @@ static void test_hamming64(const char *isa, dp_hamming64_many_fn fn)
 }
 
 /* ------------------------------------------------------------------ */
+/* Alignment rows                                                      */
+
+/* A random float in [lo, hi). */
+static float frand(float lo, float hi)
+{
+	return lo + (hi - lo) * (float)(rng_next() >> 40) / (float)(1 << 24);
+}
+
+/*
+ * align_row against the reference: levels of 32 and 64 (A, gradients, B
+ * random, each allocated to its exact end), maps from the identity to
+ * scaled, sheared and shifted ones that put part or all of a row outside
+ * A, gains, offsets and curves, cuts of 0 (unweighted) and from a fraction
+ * to tens of grey levels, moments only and the full sums, every row. Then
+ * dp_align_thumbs through the variant equals it through the scalar table
+ * on random thumbnails and their crops.
+ */
+static void test_align_row(const char *isa, const struct dp_kernels *full, dp_align_row_fn fn)
+{
+	static struct dp_align_work w;
+	int ok = 1, cases = 0, e2e = 1;
+
+	for (int n = 32; n <= 64; n += 32) {
+		float *im[4];
+		struct dp_align_level lv;
+
+		for (int i = 0; i < 4; i++) {
+			im[i] = xmalloc((size_t)n * n * sizeof(float));
+			for (int p = 0; p < n * n; p++)
+				im[i][p] = i == 1 || i == 2 ? frand(-60.0f, 60.0f) : frand(0.0f, 255.0f);
+		}
+		lv = (struct dp_align_level){ im[0], im[1], im[2], im[3], n };
+		for (int c = 0; c < 40; c++) {
+			struct dp_align_map m = { { 1, 0, 0, 0, 1, 0 }, 1.0f, 0.0f, 0.0f, 0.0f };
+
+			if (c > 0) {
+				double z = frand(0.6f, 1.5f), sh = c % 3 ? frand(-0.2f, 0.2f) : 0.0f;
+
+				m.q[0] = z * frand(0.9f, 1.1f);
+				m.q[1] = sh;
+				m.q[2] = c == 39 ? 4.0 * n : frand(-0.4f, 0.4f) * (float)n;
+				m.q[3] = -sh * frand(0.5f, 1.5f);
+				m.q[4] = z * frand(0.9f, 1.1f);
+				m.q[5] = frand(-0.4f, 0.4f) * (float)n;
+				m.g = frand(0.7f, 1.4f);
+				m.h = frand(-30.0f, 30.0f);
+				m.k = frand(-0.2f, 0.2f);
+				m.cut = c % 4 == 0 ? 0.0f : frand(0.3f, 40.0f);
+			}
+			for (int normal = 0; normal < 2; normal++)
+				for (int v = 0; v < n; v++) {
+					float want[DP_AQ_N], got[DP_AQ_N];
+					unsigned hw[DP_ALIGN_HIST_BINS] = { 0 }, hg[DP_ALIGN_HIST_BINS] = { 0 };
+					int nw = dp_align_row_scalar(&lv, v, &m, normal, want, hw);
+					int ng = fn(&lv, v, &m, normal, got, hg);
+
+					ok &= nw == ng && !memcmp(want, got, sizeof(want)) && !memcmp(hw, hg, sizeof(hw));
+					cases++;
+				}
+		}
+		for (int i = 0; i < 4; i++)
+			free(im[i]);
+	}
+	tap_ok(ok, "%s align_row: bit-exact sums, counts and histograms (%d rows: n 32 and 64, "
+	       "maps partly and wholly outside, cut 0 and > 0, moments and full)", isa, cases);
+	for (int c = 0; c < 12; c++) {
+		uint8_t a[DP_ALIGN_BYTES], b[DP_ALIGN_BYTES];
+		struct dp_align_result want[2], got[2];
+		int dx = c % 5, dy = c % 3, s = 56 + c % 8;
+
+		for (int p = 0; p < DP_ALIGN_BYTES; p++) {
+			int x = p % DP_ALIGN_SIDE, y = p / DP_ALIGN_SIDE;
+
+			a[p] = (uint8_t)(128 + 60 * ((x / (4 + c % 3) + y / 5) % 2) + (int)(rng_next() % 9) - 4);
+		}
+		for (int p = 0; p < DP_ALIGN_BYTES; p++) {   /* a crop of a, nearest-neighbour scaled */
+			int x = p % DP_ALIGN_SIDE, y = p / DP_ALIGN_SIDE;
+
+			b[p] = c % 4 == 3 ? (uint8_t)(rng_next() & 255) :
+			       a[(dy + y * s / DP_ALIGN_SIDE) * DP_ALIGN_SIDE + dx + x * s / DP_ALIGN_SIDE];
+		}
+		dp_align_thumbs(dp_kernels_scalar(), a, b, &w, want);
+		dp_align_thumbs(full, a, b, &w, got);
+		e2e &= !memcmp(want, got, sizeof(want));
+	}
+	tap_ok(e2e, "%s align_thumbs through align_row: the scalar table's results, bit for bit", isa);
+}
+
+/* ------------------------------------------------------------------ */
 /* End to end                                                          */
 
 struct all_hashes {
@@ -648,7 +742,8 @@ static void test_variant(const struct dp_kernels *v, unsigned needs, struct dp_h
 					v->box_cols ? "box_cols" : NULL, v->resize_area ? "resize_area" : NULL,
 					v->dct64to16 ? "dct64to16" : NULL, v->dct32to8 ? "dct32to8" : NULL,
 					v->hamming256_many ? "hamming256_many" : NULL,
-					v->hamming64_many ? "hamming64_many" : NULL };
+					v->hamming64_many ? "hamming64_many" : NULL,
+					v->align_row ? "align_row" : NULL };
 
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			if (names[i])
@@ -676,6 +771,8 @@ static void test_variant(const struct dp_kernels *v, unsigned needs, struct dp_h
 	if (v->hamming64_many)
 		test_hamming64(isa, v->hamming64_many), kernels++;
 	full = compose(v);
+	if (v->align_row)
+		test_align_row(isa, &full, v->align_row), kernels++;
 	test_end_to_end(isa, &full, work);
 	tap_diag("%s: %d kernels tested", isa, kernels);
 }
