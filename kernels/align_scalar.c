@@ -97,7 +97,7 @@
 #define COARSE_MIN_CORR 0.9      /* below this after the coarse level: no match, stop */
 #define GIVE_UP_AFTER 8          /* coarse iterations after which ... */
 #define GIVE_UP_CORR 0.7         /* ... a correlation still below this ends the fit */
-#define ROBUST_K 1.0f            /* Huber weights beyond this many robust standard deviations (at least 1 grey level) */
+#define ROBUST_K 1.0f            /* Huber weights beyond this many robust SDs (at least 1 grey level) */
 
 /*
  * Gaussian kernels, sigma 0.5 (radius 2), 1 (radius 4) and 2 (radius 8): exp(-i^2 /
