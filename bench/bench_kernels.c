@@ -98,10 +98,12 @@ static void hash_with_table(struct job *j)
 		j->hashes.ahash = dp_ahash_from_luma(k, j->luma, im->w, im->h, j->rs, j->work);
 	if (j->kinds & DP_HASH_THUMB) {
 		/* The test images have no border: the thumbnail of the whole luma. */
-		float small[DP_ALIGN_BYTES];
+		float small[DP_ALIGN_BYTES], tone[2];
 
 		k->resize_area(j->luma, im->w, im->h, small, DP_ALIGN_SIDE, DP_ALIGN_SIDE, j->rs);
-		dp_align_to_bytes(small, j->hashes.thumb);
+		dp_align_to_bytes(small, j->hashes.thumb, tone);
+		j->hashes.thumb_gain = tone[0];
+		j->hashes.thumb_offset = tone[1];
 	}
 	if (j->kinds & DP_HASH_PDQ) {
 		dp_pdq_from_shrunk(k, j->luma, im->w, im->h, &im->ax, &im->ay, j->tmp, j->work,
@@ -586,9 +588,9 @@ static void bench_align(void)
 	for (int y = 0; y < S - 2 * C; y++)
 		memcpy(crop + y * (S - 2 * C), img + (y + C) * S + C, (S - 2 * C) * sizeof(float));
 	dp_resize_area_scalar(img, S, S, small, 64, 64, scratch);
-	dp_align_to_bytes(small, a);
+	dp_align_to_bytes(small, a, NULL);
 	dp_resize_area_scalar(crop, S - 2 * C, S - 2 * C, small, 64, 64, scratch);
-	dp_align_to_bytes(small, b);
+	dp_align_to_bytes(small, b, NULL);
 	/* The scalar table, then the selected one when its row kernel differs: the same results. */
 	for (int t = 0; (!only || strstr("align_thumbs", only)) && t < 2; t++) {
 		const struct dp_kernels *k = t ? dp_kernels_get() : dp_kernels_scalar();

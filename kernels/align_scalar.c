@@ -159,12 +159,26 @@ static void gradients(const float *im, float *gx, float *gy, int n)
 		}
 }
 
-void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES])
+void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES], float tone[2])
 {
+	float lo = in[0], hi = in[0], g = 1.0f, o;
+
+	for (int i = 1; i < DP_ALIGN_BYTES; i++) {
+		lo = in[i] < lo ? in[i] : lo;
+		hi = in[i] > hi ? in[i] : hi;
+	}
+	if (hi - lo > 0.0f)
+		g = 255.0f / (hi - lo);
+	g = g < 1.0f ? 1.0f : g > DP_ALIGN_MAX_GAIN ? DP_ALIGN_MAX_GAIN : g;
+	o = 127.5f - g * (0.5f * (lo + hi));
 	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
-		float v = in[i] + 0.5f;
+		float v = g * in[i] + o + 0.5f;
 
 		out[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+	}
+	if (tone) {
+		tone[0] = g;
+		tone[1] = o;
 	}
 }
 

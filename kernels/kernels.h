@@ -114,11 +114,16 @@ void dp_resize_area_scalar(const float *in, int in_w, int in_h,
 #define DP_ALIGN_BYTES (DP_ALIGN_SIDE * DP_ALIGN_SIDE)
 
 /*
- * dp_align_to_bytes - a 64 x 64 float luma (0..255) to thumbnail bytes:
- * each value rounded to nearest ((uint8)(v + 0.5f)), clamped to 0..255, as
- * scan stores /hashes/thumb. Pure.
+ * dp_align_to_bytes - a 64 x 64 float luma (0..255) to thumbnail bytes,
+ * stretched to the full range: out = round(g in + o), clamped to 0..255,
+ * where g = 255 / (max - min) of in, kept within 1 .. DP_ALIGN_MAX_GAIN,
+ * and o puts the middle of min..max at 127.5. A smooth picture's texture,
+ * a grey level or less, then survives the rounding (one level of the bytes
+ * is 1/g of the luma's), which is what the alignment check fits on. tone
+ * (may be NULL) receives g and o, so in ~ (out - o) / g. Pure.
  */
-void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES]);
+#define DP_ALIGN_MAX_GAIN 16.0f
+void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES], float tone[2]);
 
 /*
  * One row of the alignment fit's sums (align_row_scalar.c): the inner loop

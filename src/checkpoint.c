@@ -114,6 +114,15 @@ static void put_u64(struct buf *b, uint64_t v)
 	put_u32(b, (uint32_t)(v >> 32));
 }
 
+/* A float by its bits, little-endian. */
+static void put_f32(struct buf *b, float v)
+{
+	uint32_t u;
+
+	memcpy(&u, &v, 4);
+	put_u32(b, u);
+}
+
 static void put_str(struct buf *b, const char *s, size_t max)
 {
 	size_t n = strnlen(s, max);
@@ -168,6 +177,15 @@ static uint64_t get64(struct cur *c)
 	uint64_t lo = get32(c);
 
 	return lo | (uint64_t)get32(c) << 32;
+}
+
+static float get_f32(struct cur *c)
+{
+	uint32_t u = get32(c);
+	float v;
+
+	memcpy(&v, &u, 4);
+	return v;
 }
 
 /* A length-prefixed string into dst[max] (NUL-terminated); too long = bad. */
@@ -226,8 +244,11 @@ static int encode_row(struct buf *b, uint64_t index, const struct dp_row *r)
 		uint8_t has = memcmp(h->thumb, none, DP_THUMB_BYTES) != 0;
 
 		put(b, &has, 1);
-		if (has)
+		if (has) {
 			put(b, h->thumb, DP_THUMB_BYTES);
+			put_f32(b, h->thumb_gain);
+			put_f32(b, h->thumb_offset);
+		}
 	}
 	len = (uint32_t)(b->n - start - 8);
 	{
@@ -289,9 +310,11 @@ static int decode_row(struct dp_checkpoint *cp, const uint8_t *p, size_t n,
 		uint8_t has = 0;
 
 		get(&c, &has, 1);
-		if (has == 1)
+		if (has == 1) {
 			get(&c, h->thumb, DP_THUMB_BYTES);
-		else if (has != 0)
+			h->thumb_gain = get_f32(&c);
+			h->thumb_offset = get_f32(&c);
+		} else if (has != 0)
 			c.bad = 1;
 	}
 	return c.bad || c.n ? -1 : 0;

@@ -184,18 +184,22 @@ static void hash_trimmed(const struct dp_image *im, struct dp_hash_scratch *s, c
 	out->pdq_trim_quality = (uint8_t)q;
 }
 
-/* The w x h luma area-averaged to 64 x 64 and rounded to bytes. 0 or DP_E_NOMEM. */
+/* The w x h luma area-averaged to 64 x 64, stretched and rounded to bytes
+ * into out->thumb (its tone into thumb_gain, thumb_offset). 0 or DP_E_NOMEM. */
 static int make_thumb(struct dp_hash_scratch *s, const float *luma, int w, int h,
-		      uint8_t out[DP_THUMB_BYTES], struct dp_err *err)
+		      struct dp_hashes *out, struct dp_err *err)
 {
 	size_t need = dp_resize_area_floats(w, h, DP_ALIGN_SIDE, DP_ALIGN_SIDE);
+	float tone[2];
 
 	if (need == 0 || need > SIZE_MAX / sizeof(float) - DP_THUMB_BYTES ||
 	    grow(&s->thumb, &s->thumb_cap, DP_THUMB_BYTES + need))
 		return dp_err_set(err, DP_E_NOMEM, "hash: out of memory for a %dx%d thumbnail", w, h);
 	s->k->resize_area(luma, w, h, s->thumb, DP_ALIGN_SIDE, DP_ALIGN_SIDE,
 			  s->thumb + DP_THUMB_BYTES);
-	dp_align_to_bytes(s->thumb, out);
+	dp_align_to_bytes(s->thumb, out->thumb, tone);
+	out->thumb_gain = tone[0];
+	out->thumb_offset = tone[1];
 	return 0;
 }
 
@@ -231,8 +235,8 @@ int dp_hash_image(const struct dp_image *im, unsigned kinds,
 		if (border < 0)
 			return border;
 		if ((kinds & DP_HASH_THUMB) &&
-		    (rc = border ? make_thumb(s, s->trim, box[2] - box[0], box[3] - box[1], out->thumb, err)
-				 : make_thumb(s, s->luma, im->w, im->h, out->thumb, err)) != 0)
+		    (rc = border ? make_thumb(s, s->trim, box[2] - box[0], box[3] - box[1], out, err)
+				 : make_thumb(s, s->luma, im->w, im->h, out, err)) != 0)
 			return rc;
 		if (border && (kinds & DP_HASH_PDQ))
 			hash_trimmed(im, s, box, out);

@@ -41,9 +41,12 @@ struct dp_hashes {
 	uint64_t dhash;
 	uint64_t ahash;
 	/* The luma inside uniform borders (the whole image when none), area-
-	 * averaged to 64 x 64 and rounded to bytes: what the cluster's alignment
-	 * check compares (docs/CLUSTER.md). All zero unless DP_HASH_THUMB. */
+	 * averaged to 64 x 64, stretched to the full range and rounded to bytes
+	 * (dp_align_to_bytes): what the cluster's alignment check compares
+	 * (docs/CLUSTER.md). thumb ~ thumb_gain * luma + thumb_offset. All zero
+	 * unless DP_HASH_THUMB. */
 	uint8_t thumb[DP_THUMB_BYTES];
+	float thumb_gain, thumb_offset;
 };
 
 struct dp_hash_scratch;

@@ -32,7 +32,7 @@
 #define DP_DEFLATE_LEVEL 4
 
 enum col_kind {
-	COL_U8, COL_U32, COL_U64, COL_I64, COL_STATUS,
+	COL_U8, COL_U32, COL_U64, COL_I64, COL_F32, COL_STATUS,
 	COL_BYTES,      /* uint8_t[W] field -> N x W dataset (W = the field's size) */
 	COL_TEXT,       /* char[] field -> vlen string */
 	COL_PATH,       /* const char * field -> vlen string */
@@ -71,6 +71,8 @@ static const struct column columns[] = {
 	{ "hashes", "dhash", COL_U64, DP_HASH_DHASH, ROWF(hashes.dhash) },
 	{ "hashes", "ahash", COL_U64, DP_HASH_AHASH, ROWF(hashes.ahash) },
 	{ "hashes", "thumb", COL_BYTES, DP_HASH_THUMB, ROWF(hashes.thumb) },
+	{ "hashes", "thumb_gain", COL_F32, DP_HASH_THUMB, ROWF(hashes.thumb_gain) },
+	{ "hashes", "thumb_offset", COL_F32, DP_HASH_THUMB, ROWF(hashes.thumb_offset) },
 };
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
 
@@ -133,7 +135,7 @@ static size_t elem_size(const struct column *c)
 {
 	switch (c->kind) {
 	case COL_U8: case COL_STATUS: return 1;
-	case COL_U32: return 4;
+	case COL_U32: case COL_F32: return 4;
 	case COL_U64: case COL_I64: return 8;
 	case COL_BYTES: return c->size;
 	case COL_TEXT: case COL_PATH: return sizeof(char *);
@@ -147,6 +149,7 @@ static hid_t mem_type(const struct dp_store *s, enum col_kind k)
 	case COL_U8: case COL_BYTES: return H5T_NATIVE_UINT8;
 	case COL_STATUS: return s->t_status;
 	case COL_U32: return H5T_NATIVE_UINT32;
+	case COL_F32: return H5T_NATIVE_FLOAT;
 	case COL_U64: return H5T_NATIVE_UINT64;
 	case COL_I64: return H5T_NATIVE_INT64;
 	case COL_TEXT: case COL_PATH: return s->t_str;
@@ -161,6 +164,7 @@ static hid_t file_type(const struct dp_store *s, enum col_kind k)
 	case COL_U8: case COL_BYTES: return H5T_STD_U8LE;
 	case COL_STATUS: return s->t_status;
 	case COL_U32: return H5T_STD_U32LE;
+	case COL_F32: return H5T_IEEE_F32LE;
 	case COL_U64: return H5T_STD_U64LE;
 	case COL_I64: return H5T_STD_I64LE;
 	case COL_TEXT: case COL_PATH: return s->t_str;

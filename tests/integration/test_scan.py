@@ -256,6 +256,19 @@ th, st4 = ds4["/hashes/thumb"], ds4["/images/status"]
 ok(th.shape == (len(st4), 4096) and th.dtype == np.uint8, "thumbnails are N x 4096 bytes", th.shape)
 ok(all(th[i].any() == (st4[i] == 0) for i in range(len(st4))),
    "a thumbnail exactly for every decoded file (zeros otherwise)")
+tg, to = ds4.get("/hashes/thumb_gain"), ds4.get("/hashes/thumb_offset")
+with h5py.File(out4, "r") as f:
+    tone_types = [f["hashes/" + k].dtype for k in ("thumb_gain", "thumb_offset")]
+ok(tg is not None and to is not None and tg.shape == to.shape == (len(st4),)
+   and tone_types == [np.float32, np.float32], "thumb_gain and thumb_offset: one float32 per row", tone_types)
+dec = st4 == 0
+ok(dec.any() and np.all((tg[dec] >= 1) & (tg[dec] <= 16)) and not tg[~dec].any() and not to[~dec].any(),
+   "the stretch's gain is 1..16 for every decoded file, gain and offset 0 otherwise",
+   sorted(set(np.round(tg, 2)))[:8])
+span = th.max(axis=1).astype(int) - th.min(axis=1)
+ok(all(span[i] >= 254 or tg[i] == 16 or span[i] == 0 for i in np.flatnonzero(dec)),
+   "each thumbnail spans the full range unless its gain reached 16 (or it is flat)",
+   [(int(span[i]), float(tg[i])) for i in np.flatnonzero(dec) if span[i] < 254 and tg[i] != 16][:5])
 
 # --follow-symlinks: the file link is read, the loop is detected.
 out5 = os.path.join(work, "follow.h5")

@@ -3,15 +3,17 @@
  * A "scene" is a 768 x 768 random texture (a sum of soft blobs of random
  * size, contrast and place). Views of it are rendered at full resolution
  * by bilinear sampling (a window of the scene, optionally turned about its
- * centre), then area-averaged to a 64 x 64 byte thumbnail, the way scan
- * makes them. Checked:
+ * centre), then area-averaged to a 64 x 64 byte thumbnail, stretched to
+ * the full range, the way scan makes them. Checked:
+ *   - the stretch (dp_align_to_bytes): its gain, its bound, the tone that
+ *     undoes it;
  *   - the same view, crops of 1-8% per side, crops with a tone change, and
  *     crops of crops are accepted, and the fitted map is the crop's;
  *   - so are crops of an unevenly lit picture whose grey levels went
  *     through a gamma of 0.8 or 1.25 (a tone curve, not a line: fitted
  *     with a linear tone only, the map took it up as a false skew);
  *   - so are re-encoded crops of smooth, faint pictures (a dark wall or
- *     face: thumbnail standard deviation about 4, texture under 1 grey
+ *     face: luma standard deviation about 4, texture under 1 grey
  *     level), which the fit at sigma 1 alone gave a false shear, and
  *     such crops with a small timestamp (whose residuals made the RMS the
  *     weights were first cut at ten times the picture's); views of them
@@ -89,7 +91,7 @@ static float *scene(void)
 /*
  * A smooth, faint scene (a face or a wall in poor light): dark grey, a few
  * broad blobs and a faint texture of blobs about a thumbnail pixel wide
- * (thumbnail standard deviation about 4 grey levels, PDQ quality under 10).
+ * (luma standard deviation about 4 grey levels, PDQ quality under 10).
  */
 static float *smooth_scene(void)
 {
@@ -100,26 +102,25 @@ static float *smooth_scene(void)
 	return im;
 }
 
-/* Re-encoding noise: one byte in six moved up a grey level, one in six down. */
-static void reencode(uint8_t t[DP_ALIGN_BYTES])
+/* Re-encoding noise on a thumbnail's luma: one pixel in six a grey level up, one in six down. */
+static void reencode(float t[DP_ALIGN_BYTES])
 {
 	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
 		unsigned r = (unsigned)(rng_next() % 6);
-		int v = t[i] + (r == 0) - (r == 1);
 
-		t[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+		t[i] += (float)((r == 0) - (r == 1));
 	}
 }
 
 /*
- * Thumbnail of the scene window x0..x1, y0..y1 (scene pixels), turned by
- * deg about the window's centre, with gain and offset applied.
+ * The 64 x 64 luma of the scene window x0..x1, y0..y1 (scene pixels),
+ * turned by deg about the window's centre, with gain and offset applied.
  */
-static void view(const float *sc, double x0, double y0, double x1, double y1, double deg,
-		 float gain, float offset, uint8_t out[DP_ALIGN_BYTES])
+static void view_luma(const float *sc, double x0, double y0, double x1, double y1, double deg,
+		      float gain, float offset, float small[DP_ALIGN_BYTES])
 {
 	float *im = xmalloc((size_t)V * V * sizeof(float));
-	float small[DP_ALIGN_BYTES], *scratch = xmalloc(dp_resize_area_floats(V, V, 64, 64) * sizeof(float));
+	float *scratch = xmalloc(dp_resize_area_floats(V, V, 64, 64) * sizeof(float));
 	double c = cos(deg * 3.14159265358979 / 180), s = sin(deg * 3.14159265358979 / 180);
 	double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
 
@@ -138,22 +139,87 @@ static void view(const float *sc, double x0, double y0, double x1, double y1, do
 	dp_resize_area_scalar(im, V, V, small, 64, 64, scratch);
 	for (int i = 0; i < DP_ALIGN_BYTES; i++)
 		small[i] = small[i] * gain + offset;
-	dp_align_to_bytes(small, out);
 	free(im);
 	free(scratch);
 }
 
-/* Burn a caption into a thumbnail: a strip of light and dark blocks, h rows high, at the corner. */
-static void caption(uint8_t t[DP_ALIGN_BYTES], int corner, int h, int len)
+/* That luma as scan stores it (stretched, rounded to bytes). */
+static void view(const float *sc, double x0, double y0, double x1, double y1, double deg,
+		 float gain, float offset, uint8_t out[DP_ALIGN_BYTES])
+{
+	float small[DP_ALIGN_BYTES];
+
+	view_luma(sc, x0, y0, x1, y1, deg, gain, offset, small);
+	dp_align_to_bytes(small, out, NULL);
+}
+
+/* Burn a caption into a thumbnail's luma: a strip of light and dark blocks, h rows high, at the corner. */
+static void caption(float t[DP_ALIGN_BYTES], int corner, int h, int len)
 {
 	int y0 = corner & 2 ? DP_ALIGN_SIDE - 1 - h : 1, x0 = corner & 1 ? DP_ALIGN_SIDE - 1 - len : 1;
 
 	for (int y = y0; y < y0 + h; y++)
 		for (int x = x0; x < x0 + len; x++)
-			t[y * DP_ALIGN_SIDE + x] = (x / 2 + y) % 3 ? 245 : 15;
+			t[y * DP_ALIGN_SIDE + x] = (x / 2 + y) % 3 ? 245.0f : 15.0f;
 }
 
 static struct dp_align_work work;
+
+/*
+ * dp_align_to_bytes: a full-range picture is only rounded; a narrower one
+ * is stretched to the full range, at most DP_ALIGN_MAX_GAIN times, with
+ * the tone that undoes it; a flat one is mid-grey.
+ */
+static void to_bytes(void)
+{
+	static float in[DP_ALIGN_BYTES];
+	uint8_t out[DP_ALIGN_BYTES];
+	float tone[2];
+	double worst = 0;
+	int lo = 255, hi = 0, levels = 0, seen[256] = { 0 };
+
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		in[i] = 255.0f * (float)i / (DP_ALIGN_BYTES - 1);
+	dp_align_to_bytes(in, out, tone);
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		worst = fmax(worst, fabs(out[i] - in[i]));
+	tap_ok(tone[0] == 1.0f && fabsf(tone[1]) < 1e-4f && worst <= 0.5 + 1e-4,
+	       "a picture spanning 0..255 is only rounded (gain %g, offset %g, error %.3f)", tone[0], tone[1], worst);
+
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		in[i] = 100.0f + 40.0f * (float)((i * 37) % DP_ALIGN_BYTES) / (DP_ALIGN_BYTES - 1);
+	dp_align_to_bytes(in, out, tone);
+	worst = 0;
+	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
+		worst = fmax(worst, fabs((out[i] - tone[1]) / tone[0] - in[i]));
+		lo = out[i] < lo ? out[i] : lo;
+		hi = out[i] > hi ? out[i] : hi;
+	}
+	tap_ok(fabsf(tone[0] - 255.0f / 40.0f) < 1e-4f && lo == 0 && hi == 255 && worst <= 0.5 / tone[0] + 1e-4,
+	       "a picture spanning 100..140 is stretched to 0..255 (gain %g, bytes %d..%d), "
+	       "(out - offset) / gain within half a level of it (%.4f)", tone[0], lo, hi, worst);
+
+	/* A faint texture, 1.5 grey levels deep: 2-3 levels rounded, many stretched. */
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		in[i] = 60.0f + 0.75f * sinf((float)(i % 64) * 0.4f) * cosf((float)(i / 64) * 0.3f);
+	dp_align_to_bytes(in, out, tone);
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		levels += !seen[out[i]]++;
+	tap_ok(tone[0] == DP_ALIGN_MAX_GAIN && levels >= 20,
+	       "a texture 1.5 grey levels deep: gain capped at %g, %d distinct bytes", tone[0], levels);
+
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		in[i] = 77.3f;
+	dp_align_to_bytes(in, out, tone);
+	lo = 255;
+	hi = 0;
+	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
+		lo = out[i] < lo ? out[i] : lo;
+		hi = out[i] > hi ? out[i] : hi;
+	}
+	tap_ok(tone[0] == 1.0f && lo == 128 && hi == 128 && fabsf(tone[1] - (127.5f - 77.3f)) < 1e-4f,
+	       "a flat picture: gain 1, every byte 128 (offset %g)", tone[1]);
+}
 
 /* The verdict on a and b; res filled. */
 static int verdict(const uint8_t *a, const uint8_t *b, struct dp_align_result res[2])
@@ -175,6 +241,7 @@ int main(int argc, char **argv)
 	if (tap_seed(argc, argv, 1234, &seed))
 		return 2;
 	rng_state = seed ? seed : 1;
+	to_bytes();
 	sc = scene();
 	sc2 = scene();
 	view(sc, B0, B0, B1, B1, 0, 1, 0, base);
@@ -223,7 +290,7 @@ int main(int argc, char **argv)
 	{
 		/* A picture lit unevenly (a ramp from a dark corner to a bright one
 		 * under weaker texture): a gamma moves its mid-tones across the frame. */
-		float *lit = xmalloc((size_t)S * S * sizeof(float));
+		float *lit = xmalloc((size_t)S * S * sizeof(float)), luma[DP_ALIGN_BYTES];
 		int bad = 0;
 
 		for (int y = 0; y < S; y++)
@@ -234,9 +301,10 @@ int main(int argc, char **argv)
 			double f = 0.01 + 0.05 * unit(), gamma = k & 1 ? 1.25 : 0.8;
 			uint8_t crop[DP_ALIGN_BYTES];
 
-			view(lit, B0 + f * W, B0 + f * W, B1 - f * W, B1 - f * W, 0, 1, 0, crop);
+			view_luma(lit, B0 + f * W, B0 + f * W, B1 - f * W, B1 - f * W, 0, 1, 0, luma);
 			for (int i = 0; i < DP_ALIGN_BYTES; i++)
-				crop[i] = (uint8_t)(255.0 * pow(crop[i] / 255.0, gamma) + 0.5);
+				luma[i] = (float)(255.0 * pow(fmin(fmax(luma[i], 0.0f), 255.0f) / 255.0, gamma));
+			dp_align_to_bytes(luma, crop, NULL);
 			acc = verdict(other, crop, res);
 			bad += acc != DP_ALIGN_COPY;
 		}
@@ -249,32 +317,40 @@ int main(int argc, char **argv)
 		 * Smooth pictures: the sigma-1 level alone fitted a false shear to
 		 * about one such copy in eleven (one or two in a thousand with the
 		 * sharp level, where the turn's standard error is near the copy
-		 * bound: 0-2 of 48 over 40 seeds).
+		 * bound: 0-2 of 48 over 40 seeds; 0-1 since thumbnails are
+		 * stretched to the full range).
 		 * A timestamp of 2 x 16 thumbnail pixels on them: with the cut
 		 * taken from the residual's RMS, 43-48 of 48 were not copies; from
-		 * its median, 0-3 (over 40 seeds).
+		 * its median, 0-3 (over 40 seeds; 0-2 stretched). The noise and
+		 * the timestamp go on the luma before the stretch, as in a copy.
 		 */
 		int bad = 0, captioned_bad = 0, turned_bad = 0;
+		float luma[DP_ALIGN_BYTES];
 
 		for (int p = 0; p < 12; p++) {
 			float *sm = smooth_scene();
 
-			view(sm, B0, B0, B1, B1, 0, 1, 0, other);
-			reencode(other);
+			view_luma(sm, B0, B0, B1, B1, 0, 1, 0, luma);
+			reencode(luma);
+			dp_align_to_bytes(luma, other, NULL);
 			for (int k = 0; k < 4; k++) {
 				double f[4];
 				uint8_t copy[DP_ALIGN_BYTES];
 
 				for (int i = 0; i < 4; i++)
 					f[i] = 0.005 + 0.03 * unit();
-				view(sm, B0 + f[0] * W, B0 + f[1] * W, B1 - f[2] * W, B1 - f[3] * W, 0, 1, 0, copy);
-				reencode(copy);
+				view_luma(sm, B0 + f[0] * W, B0 + f[1] * W, B1 - f[2] * W, B1 - f[3] * W, 0, 1, 0,
+					  luma);
+				reencode(luma);
+				dp_align_to_bytes(luma, copy, NULL);
 				bad += verdict(other, copy, res) != DP_ALIGN_COPY;
-				caption(copy, k, 2, 16);
+				caption(luma, k, 2, 16);
+				dp_align_to_bytes(luma, copy, NULL);
 				captioned_bad += verdict(other, copy, res) != DP_ALIGN_COPY;
-				view(sm, B0 + f[0] * W, B0 + f[1] * W, B1 - f[2] * W, B1 - f[3] * W,
-				     k & 1 ? 1.5 : -1.5, 1, 0, copy);
-				reencode(copy);
+				view_luma(sm, B0 + f[0] * W, B0 + f[1] * W, B1 - f[2] * W, B1 - f[3] * W,
+					  k & 1 ? 1.5 : -1.5, 1, 0, luma);
+				reencode(luma);
+				dp_align_to_bytes(luma, copy, NULL);
 				turned_bad += verdict(other, copy, res) != DP_ALIGN_SCENE;
 			}
 			free(sm);
@@ -287,11 +363,13 @@ int main(int argc, char **argv)
 	for (int k = 0; k < 4; k++) {
 		double f[4], expect0;
 		uint8_t crop[DP_ALIGN_BYTES];
+		float luma[DP_ALIGN_BYTES];
 
 		for (int i = 0; i < 4; i++)
 			f[i] = 0.01 + 0.07 * unit();
-		view(sc, B0 + f[0] * W, B0 + f[1] * W, B1 - f[2] * W, B1 - f[3] * W, 0, 1, 0, crop);
-		caption(crop, k, 3 + k / 2, 30 + 6 * (k & 1));
+		view_luma(sc, B0 + f[0] * W, B0 + f[1] * W, B1 - f[2] * W, B1 - f[3] * W, 0, 1, 0, luma);
+		caption(luma, k, 3 + k / 2, 30 + 6 * (k & 1));
+		dp_align_to_bytes(luma, crop, NULL);
 		expect0 = 1 - f[0] - f[2];
 		acc = verdict(base, crop, res);
 		tap_ok(acc == DP_ALIGN_COPY && fabsf(res[0].p[0] - (float)expect0) < 0.01f,
@@ -302,15 +380,18 @@ int main(int argc, char **argv)
 	for (int k = 0; k < 6; k++) {
 		double deg = (1.5 + 2.5 * unit()) * (k & 1 ? -1 : 1), f = 0.03 + 0.04 * unit();
 		uint8_t turned[DP_ALIGN_BYTES];
+		float luma[DP_ALIGN_BYTES];
 
-		view(sc, B0 + f * W, B0 + f * W, B1 - f * W, B1 - f * W, deg, 1, 0, turned);
+		view_luma(sc, B0 + f * W, B0 + f * W, B1 - f * W, B1 - f * W, deg, 1, 0, luma);
+		dp_align_to_bytes(luma, turned, NULL);
 		acc = verdict(base, turned, res);
 		tap_ok(acc == DP_ALIGN_SCENE,
 		       "a view turned %.2f degrees is another shot of the scene (corr %.4f, skew %.4f / %.4f)", deg,
 		       res[0].corr, res[0].skew, res[1].skew);
 		tap_ok(res[0].ok && res[0].skew > 0.025f * (float)fabs(deg),
 		       "turned %.2f degrees: skew %.4f shows the turn", deg, res[0].skew);
-		caption(turned, k, 5, 40);
+		caption(luma, k, 5, 40);
+		dp_align_to_bytes(luma, turned, NULL);
 		acc = verdict(base, turned, res);
 		tap_ok(acc == DP_ALIGN_SCENE, "turned %.2f degrees with a caption: still not a copy "
 		       "(skew %.4f / %.4f)", deg, res[0].skew, res[1].skew);
