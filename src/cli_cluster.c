@@ -74,6 +74,11 @@ const char dp_cli_usage_cluster[] =
 	"                           thumbnail is within Z of a code of the other's\n"
 	"                           centre at zoom 1, 1.06, 1.14 or 1.22: cropped copies\n"
 	"                           beyond A (default 8; 0: off; 0..63)\n"
+	"      --crop-far-distance F  also pairs whose codes are from Z to F apart where\n"
+	"                           one file has a capture time and a camera: the 2\n"
+	"                           nearest of one of their files by code distance,\n"
+	"                           kept only when their thumbnails align as a copy\n"
+	"                           (default 14; Z or less: off; 0..63)\n"
 	"      --confirm-distance C with the alignment check, near pairs beyond C are\n"
 	"                           copies only when their thumbnails align as a copy\n"
 	"                           or near copy: other shots of one scene can come\n"
@@ -133,7 +138,7 @@ const char dp_cli_usage_export[] =
 
 enum {
 	O_LEVEL = 256, O_HASH, O_MAXD, O_SPLIT, O_QMIN, O_GAP, O_NAME, O_JSON, O_ROT, O_CSV,
-	O_JSONL, O_VERIFY, O_ALIGN, O_NEAREST, O_CROP, O_CONFIRM, O_LINKGAP,
+	O_JSONL, O_VERIFY, O_ALIGN, O_NEAREST, O_CROP, O_CROPFAR, O_CONFIRM, O_LINKGAP,
 };
 
 /* Seconds 0..1e9 from s; -1 when it is not that. */
@@ -193,11 +198,12 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 		c->confirm_distance, c->n_pairs_rejected, confirm);
 	if (c->align_distance)
 		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d or with crop codes "
-			"<= %d (of %zu, %zu by the crop codes alone; the nearest %d of each file) are "
-			"copies on their thumbnails, %zu one exposure by camera and capture instant; "
-			"%zu copy pairs left apart: two exposures of one camera\n", c->n_aligned,
-			c->n_aligned_checked, c->align_distance, c->crop_distance, c->n_candidates,
-			c->n_crop_candidates, o->align_nearest, c->n_instant, c->n_copies_refused);
+			"<= %d (of %zu, %zu by the crop codes alone, %zu of them far ones <= %d of a dated file; the "
+			"nearest %d of each file) are copies on their thumbnails, %zu one exposure by "
+			"camera and capture instant; %zu copy pairs left apart: two exposures of one "
+			"camera\n", c->n_aligned, c->n_aligned_checked, c->align_distance,
+			c->crop_distance, c->n_candidates, c->n_crop_candidates, c->n_crop_far,
+			c->crop_far_distance, o->align_nearest, c->n_instant, c->n_copies_refused);
 	if (o->level == DP_LEVEL_SCENE && c->align_distance)
 		fprintf(stderr, "doppel: %zu scene links: thumbnails of two shots that align "
 			"(camera turned or moved)\n", c->n_scene_links);
@@ -222,6 +228,7 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		{ "align-distance", required_argument, NULL, O_ALIGN },
 		{ "align-nearest", required_argument, NULL, O_NEAREST },
 		{ "crop-distance", required_argument, NULL, O_CROP },
+		{ "crop-far-distance", required_argument, NULL, O_CROPFAR },
 		{ "confirm-distance", required_argument, NULL, O_CONFIRM },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "threads", required_argument, NULL, 'j' },
@@ -277,6 +284,11 @@ int dp_cli_cluster(int argc, char **argv, const char *command)
 		case O_CROP:
 			if (dp_cli_parse_int(optarg, 0, 63, &o.crop_distance))
 				return dp_cli_usage_error("cluster: --crop-distance wants 0..63, not '%s'", optarg);
+			break;
+		case O_CROPFAR:
+			if (dp_cli_parse_int(optarg, 0, 63, &o.crop_far_distance))
+				return dp_cli_usage_error("cluster: --crop-far-distance wants 0..63, not '%s'",
+							  optarg);
 			break;
 		case O_CONFIRM:
 			if (dp_cli_parse_int(optarg, 0, 256, &o.confirm_distance))

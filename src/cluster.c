@@ -28,6 +28,7 @@ void dp_cluster_opts_default(struct dp_cluster_opts *o)
 	o->align_nearest = DP_ALIGN_NEAREST_DEFAULT;
 	o->confirm_distance = -1;
 	o->crop_distance = DP_CROP_DISTANCE_DEFAULT;
+	o->crop_far_distance = DP_CROP_FAR_DISTANCE_DEFAULT;
 	o->threads = 0;
 }
 
@@ -397,6 +398,33 @@ static int map_pairs(struct ctx *x, int align_distance)
 	return 0;
 }
 
+/* Whether row r carries a capture time (to the second) and a camera name. */
+static int dated(const struct dp_table *t, uint32_t r)
+{
+	return strlen(t->capture_time[r]) >= 19 &&
+	       (t->camera_serial[r][0] || t->camera_make[r][0] || t->camera_model[r][0]);
+}
+
+/*
+ * A far crop pair among the candidates (x->cand) carries this bit in its
+ * distance (its PDQ distance, beyond align_distance): the nearest cap then
+ * orders it after every other candidate, and check_pairs keeps it only as
+ * a copy. Never stored.
+ */
+#define FAR_CROP 0x80000000u
+
+/* Row pairs by code distance, then rows: the order far crop pairs are capped in. */
+static int cmp_code_distance(const void *a, const void *b)
+{
+	const struct dp_pair *p = a, *q = b;
+
+	if (p->d != q->d)
+		return p->d < q->d ? -1 : 1;
+	if (p->i != q->i)
+		return p->i < q->i ? -1 : 1;
+	return (p->j > q->j) - (p->j < q->j);
+}
+
 /*
  * Candidates by the centre-crop codes (kernels/crop_codes_scalar.c), added
  * to x->cand (after map_pairs): representative pairs where the code of one
@@ -404,6 +432,11 @@ static int map_pairs(struct ctx *x, int align_distance)
  * or a centre). A cropped copy can be far beyond the alignment reach in
  * PDQ, while its frame is close to its photo's centre. The pair's distance
  * stays the PDQ distance, which orders the nearest-candidate cap.
+ * Far crop pairs, codes within crop_far_distance but beyond crop_distance,
+ * are mostly unrelated pictures: only those where one row is dated (a
+ * copy of it can only join its shot then), and of those only the
+ * DP_CROP_FAR_NEAREST nearest of one of their two rows (least code
+ * distance, then rows), are added, marked FAR_CROP.
  */
 static int crop_candidates(struct ctx *x, dp_pair_search_fn search, dp_crop_codes_fn crops,
 			   struct dp_err *err)
@@ -412,7 +445,8 @@ static int crop_candidates(struct ctx *x, dp_pair_search_fn search, dp_crop_code
 	uint64_t *codes = malloc((n ? n : 1) * DP_CROP_CODES * sizeof(uint64_t));
 	uint32_t *eids = malloc((n ? n : 1) * DP_CROP_CODES * sizeof(uint32_t));
 	uint8_t *info = malloc(n ? n : 1);
-	struct dp_pairs found = { 0 };
+	uint32_t *seen = NULL;
+	struct dp_pairs found = { 0 }, rows = { 0 };
 	struct dp_mih *ix = NULL;
 	int rc = DP_E_NOMEM;
 
@@ -427,7 +461,7 @@ static int crop_candidates(struct ctx *x, dp_pair_search_fn search, dp_crop_code
 	for (size_t k = 0; k < n; k++)   /* entry k * DP_CROP_CODES + c: row ids[k], scale c */
 		for (uint32_t c = 0; info[k] && c < DP_CROP_CODES; c++)
 			eids[nent++] = (uint32_t)k * DP_CROP_CODES + c;
-	ix = dp_mih_new(codes, 1, eids, nent, x->o->crop_distance, err);
+	ix = dp_mih_new(codes, 1, eids, nent, x->c->crop_far_distance, err);
 	if (!ix) {
 		rc = err ? err->code : DP_E_NOMEM;
 		goto out;
@@ -441,17 +475,44 @@ static int crop_candidates(struct ctx *x, dp_pair_search_fn search, dp_crop_code
 
 		if (i == j || (a % DP_CROP_CODES && b % DP_CROP_CODES))
 			continue;   /* one row, or two centres: no frame compared */
-		if (dp_pairs_push(&x->cand, i < j ? i : j, i < j ? j : i, row_distance(x, i, j)))
+		if (dp_pairs_push(&rows, i < j ? i : j, i < j ? j : i, found.v[k].d))
+			goto out;
+	}
+	dp_pairs_free(&found);
+	unique_pairs(&rows);   /* each row pair once, at its least code distance */
+	qsort(rows.v, rows.n, sizeof(rows.v[0]), cmp_code_distance);
+	if (rows.n && !(seen = calloc(x->t->n, sizeof(uint32_t))))
+		goto out;
+	for (size_t k = 0; k < rows.n; k++) {
+		uint32_t i = rows.v[k].i, j = rows.v[k].j, d = row_distance(x, i, j);
+
+		if (rows.v[k].d > (uint32_t)x->c->crop_distance) {
+			int keep;
+
+			if (!dated(x->t, i) && !dated(x->t, j))
+				continue;
+			keep = seen[i] < DP_CROP_FAR_NEAREST || seen[j] < DP_CROP_FAR_NEAREST;
+			seen[i]++;
+			seen[j]++;
+			if (!keep)
+				continue;
+			d |= FAR_CROP;
+		}
+		if (dp_pairs_push(&x->cand, i, j, d))
 			goto out;
 	}
 	drop_kept(x);
 	x->c->n_crop_candidates = x->cand.n - before;
+	for (size_t k = 0; k < x->cand.n; k++)
+		x->c->n_crop_far += (x->cand.v[k].d & FAR_CROP) != 0;
 	rc = 0;
 out:
 	if (rc == DP_E_NOMEM && (!err || !err->code))
 		rc = dp_err_set(err, DP_E_NOMEM, "cluster: out of memory for the crop codes");
 	dp_mih_free(ix);
 	dp_pairs_free(&found);
+	dp_pairs_free(&rows);
+	free(seen);
 	free(codes);
 	free(eids);
 	free(info);
@@ -522,12 +583,6 @@ static int cmp_camera(const struct dp_table *t, uint32_t a, uint32_t b)
 	return sa ? strcmp(t->camera_serial[a], t->camera_serial[b]) : 0;
 }
 
-/* Whether row r carries a capture time (to the second) and a camera name. */
-static int dated(const struct dp_table *t, uint32_t r)
-{
-	return strlen(t->capture_time[r]) >= 19 &&
-	       (t->camera_serial[r][0] || t->camera_make[r][0] || t->camera_model[r][0]);
-}
 
 /*
  * Whether rows a and b record one exposure: the same camera and the same
@@ -659,7 +714,8 @@ out:
  * within max_distance (pairs left to the check by confirm_distance, and
  * low-information pairs the second hash rejected) raise the verdict one
  * step: a near copy is a copy, and the same scene counts as a near copy
- * does further out.
+ * does further out. A far crop pair (FAR_CROP, one of its rows dated)
+ * counts only as a copy.
  */
 static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kind, int scene_kind,
 		       dp_align_check_fn align, struct dp_err *err)
@@ -674,20 +730,22 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 	for (size_t k = 0; k < pairs->n; k++) {
 		instant[k] = copy_kind == DP_MATCH_COPY &&
 			     same_instant(x->t, pairs->v[k].i, pairs->v[k].j);
-		if (!instant[k] && dp_pairs_push(&rest, pairs->v[k].i, pairs->v[k].j, pairs->v[k].d))
+		if (!instant[k] && dp_pairs_push(&rest, pairs->v[k].i, pairs->v[k].j,
+						 pairs->v[k].d & ~FAR_CROP))
 			goto out;
 	}
 	if (rest.n && (rc = align(x->t, &rest, x->o->threads, verdict, err)) != 0)
 		goto out;
 	rc = DP_E_NOMEM;
 	for (size_t k = 0, r = 0; k < pairs->n; k++) {
-		uint32_t i = pairs->v[k].i, j = pairs->v[k].j;
+		uint32_t i = pairs->v[k].i, j = pairs->v[k].j, d = pairs->v[k].d & ~FAR_CROP;
 		int v = instant[k] ? -1 : verdict[r];
-		int far = pairs->v[k].d > (uint32_t)x->c->align_distance;
-		int near = pairs->v[k].d <= (uint32_t)x->o->max_distance;
+		int far = d > (uint32_t)x->c->align_distance;
+		int near = d <= (uint32_t)x->o->max_distance;
 		int weak = (v == DP_ALIGN_COPY && far) ||
 			   (v == (near ? DP_ALIGN_SCENE : DP_ALIGN_NEAR_COPY));
 		int as = instant[k] ? DP_MATCH_INSTANT :
+			 pairs->v[k].d & FAR_CROP ? (v == DP_ALIGN_COPY ? copy_kind : -1) :
 			 (v == DP_ALIGN_COPY && !far) || (v == DP_ALIGN_NEAR_COPY && near) ? copy_kind :
 			 weak && (dated(x->t, i) || dated(x->t, j)) ? copy_kind :
 			 weak || v == DP_ALIGN_SCENE ? scene_kind : -1;
@@ -696,7 +754,7 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 		if (as < 0)
 			continue;
 		kind[keep.n] = (uint8_t)as;
-		if (dp_pairs_push(&keep, i, j, pairs->v[k].d))
+		if (dp_pairs_push(&keep, i, j, d))
 			goto out;
 	}
 	rc = merge_matches(x->c, &keep, kind);
@@ -1393,6 +1451,9 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		return dp_err_set(err, DP_E_ARG, "cluster: align_nearest %d out of range", o->align_nearest);
 	if (o->crop_distance < 0 || o->crop_distance > 63)
 		return dp_err_set(err, DP_E_ARG, "cluster: crop distance %d out of range", o->crop_distance);
+	if (o->crop_far_distance < 0 || o->crop_far_distance > 63)
+		return dp_err_set(err, DP_E_ARG, "cluster: far crop distance %d out of range",
+				  o->crop_far_distance);
 	if (n > UINT32_MAX - 1)
 		return dp_err_set(err, DP_E_ARG, "cluster: %zu rows: too many", n);
 	if ((rc = align_reach(t, o, align, &reach, err)) != 0 ||
@@ -1446,6 +1507,8 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		goto fail;
 	if (reach && crops && o->crop_distance > 0) {
 		c->crop_distance = o->crop_distance;
+		c->crop_far_distance = o->crop_far_distance > o->crop_distance ? o->crop_far_distance
+									      : o->crop_distance;
 		if ((rc = crop_candidates(&x, search, crops, err)) != 0)
 			goto out;
 	}

@@ -32,7 +32,11 @@
  *      overlaid copies whose global hashes are far apart, and rejects other
  *      shots of the same scene (a turned camera). Beyond align_distance
  *      such a copy counts only where one of the rows is dated (a zoomed
- *      shot on a tripod looks the same; step 5 tells them by their times);
+ *      shot on a tripod looks the same; step 5 tells them by their times).
+ *      Far crop pairs, codes from crop_distance to crop_far_distance
+ *      (default 14) apart, where one row is dated: the DP_CROP_FAR_NEAREST
+ *      nearest of one of their rows by code distance are checked too, and
+ *      count only when the thumbnails align as a copy;
  *   5. shots: connected components of the near pairs, split so that no
  *      group chains unrelated photos: the medoid of a component (least total
  *      distance to its members) takes every member within split_distance of
@@ -94,6 +98,7 @@ struct dp_cluster_opts {
 	int align_distance;     /* PDQ: check pairs up to this on thumbnails; 0 off, -1 auto */
 	int align_nearest;      /* ... only each row's this many nearest candidates; 0: all */
 	int crop_distance;      /* ... and pairs whose centre-crop codes are within this; 0: none */
+	int crop_far_distance;  /* ... and up to this, a dated row's nearest few, as copies only */
 	int confirm_distance;   /* with the check: pairs beyond this (within max_distance) need it; -1 auto */
 	int threads;            /* 0: all cores */
 };
@@ -103,6 +108,8 @@ struct dp_cluster_opts {
 #define DP_ALIGN_DISTANCE_DEFAULT 90   /* "auto" with PDQ and thumbnails in the file */
 #define DP_ALIGN_NEAREST_DEFAULT 8
 #define DP_CROP_DISTANCE_DEFAULT 8
+#define DP_CROP_FAR_DISTANCE_DEFAULT 14
+#define DP_CROP_FAR_NEAREST 2           /* far crop pairs kept per row (least code distance) */
 #define DP_CONFIRM_DISTANCE_DEFAULT 15   /* "auto" when the alignment check runs */
 void dp_cluster_opts_default(struct dp_cluster_opts *o);
 
@@ -122,7 +129,9 @@ struct dp_clusters {
 	size_t n_aligned_checked, n_aligned, n_scene_links, n_instant;
 	size_t n_candidates;     /* candidates within align_distance, before the align_nearest cap */
 	size_t n_crop_candidates;   /* ... of them found by the centre-crop codes alone */
+	size_t n_crop_far;       /* ... of those, far crop pairs (beyond crop_distance) */
 	int crop_distance;       /* the centre-crop codes' reach (0: not used) */
+	int crop_far_distance;   /* far crop pairs' reach (crop_distance: none) */
 	int confirm_distance;    /* pairs within this are kept on the hashes (max_distance: all) */
 	size_t n_confirm;        /* candidates within max_distance: left to the check */
 	size_t n_copies_refused;  /* copy pairs whose groups hold two exposures of one camera */

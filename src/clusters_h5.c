@@ -75,7 +75,8 @@ static const char method_text[] =
 	"connected components split around medoids until every group lies within "
 	"split_distance of its medoid; candidates (pairs within align_distance not kept, "
 	"and pairs whose centre-crop codes are within crop_distance; the align_nearest nearest "
-	"of each row): "
+	"of each row; and, where a row is dated, the 2 nearest of a row by code distance "
+	"within crop_far_distance, kept only as copies): "
 	"a copy when their 64x64 thumbnails align by a crop or rescale, or when both rows "
 	"carry one camera and one sub-second capture time (one exposure; beyond "
 	"align_distance too when the thumbnails align); copies merge shot "
@@ -150,9 +151,11 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    dp_h5_set_attr_i64(g, "align_nearest", c->align_distance ? o->align_nearest : 0) ||
 	    dp_h5_set_attr_i64(g, "n_candidates", (int64_t)c->n_candidates) ||
 	    dp_h5_set_attr_i64(g, "crop_distance", c->crop_distance) ||
+	    dp_h5_set_attr_i64(g, "crop_far_distance", c->crop_far_distance) ||
 	    dp_h5_set_attr_i64(g, "confirm_distance", c->confirm_distance) ||
 	    dp_h5_set_attr_i64(g, "n_confirm", (int64_t)c->n_confirm) ||
 	    dp_h5_set_attr_i64(g, "n_crop_candidates", (int64_t)c->n_crop_candidates) ||
+	    dp_h5_set_attr_i64(g, "n_crop_far", (int64_t)c->n_crop_far) ||
 	    dp_h5_set_attr_i64(g, "n_aligned_checked", (int64_t)c->n_aligned_checked) ||
 	    dp_h5_set_attr_i64(g, "n_aligned", (int64_t)c->n_aligned) ||
 	    dp_h5_set_attr_i64(g, "n_scene_links", (int64_t)c->n_scene_links) ||

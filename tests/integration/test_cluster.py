@@ -130,6 +130,7 @@ with h5py.File(h5, "r") as f:
 aligned = [(i, j, d) for i, j, d, a in zip(cl["pairs_i"].tolist(), cl["pairs_j"].tolist(),
                                            cl["pairs_distance"].tolist(), cl["pairs_match"].tolist()) if a == 1]
 ok(attrs["align_distance"] == 90 and attrs["align_nearest"] == 8 and attrs["crop_distance"] == 8
+   and attrs["crop_far_distance"] == 14 and 0 <= attrs["n_crop_far"] <= attrs["n_crop_candidates"]
    and attrs["confirm_distance"] == 15
    and attrs["n_candidates"] >= max(attrs["n_aligned"], attrs["n_crop_candidates"])
    and attrs["n_aligned"] == len(aligned) > 0
@@ -225,6 +226,12 @@ nocrop, nattrs = read(h5, "nocrop")
 ok(r.returncode == 0 and nattrs["crop_distance"] == 0 and nattrs["n_crop_candidates"] == 0
    and all(nocrop["label"][c] != nocrop["label"][o] for c, o in crops),
    "--crop-distance 0: they stay apart", r.stderr)
+r = doppel("cluster", h5, "--crop-far-distance", "8", "--name", "nofar", "-q")
+nofar, fattrs = read(h5, "nofar")
+ok(r.returncode == 0 and fattrs["crop_far_distance"] == 8 and fattrs["n_crop_far"] == 0
+   and fattrs["n_crop_candidates"] == attrs["n_crop_candidates"] - attrs["n_crop_far"],
+   "--crop-far-distance 8 (= --crop-distance): no far crop pairs, the others unchanged",
+   (fattrs["n_crop_candidates"], attrs["n_crop_candidates"], attrs["n_crop_far"]))
 r = doppel("cluster", h5, "--align-distance", "120", "--crop-distance", "0", "--name", "wide", "-q")
 wide, wattrs = read(h5, "wide")
 wl = wide["label"]
@@ -342,7 +349,7 @@ r = doppel("cluster", h5, "--name", "one", "--max-distance", "0", "-q")
 a2, at2 = read(h5, "one")
 with h5py.File(h5, "r") as f:
     names = sorted(f["clusters"].keys())
-ok(r.returncode == 0 and at2["max_distance"] == 0 and names == ["hashonly", "lowinfo", "nocrop", "one", "scene", "shot", "two", "wide"],
+ok(r.returncode == 0 and at2["max_distance"] == 0 and names == ["hashonly", "lowinfo", "nocrop", "nofar", "one", "scene", "shot", "two", "wide"],
    "a rerun replaces its own name and keeps the others", names)
 r = doppel("cluster", h5, "--hash", "dhash", "--name", "d", "-q")
 d, dattrs = read(h5, "d")
@@ -350,7 +357,7 @@ ok(r.returncode == 0 and dattrs["hash"] == "dhash" and dattrs["max_distance"] ==
    "cluster on dhash (64-bit, default distance 8)", r.stderr)
 ok(not [x for x in os.listdir(work) if ".tmp-" in x], "no temporary file left next to the result")
 r = doppel("info", h5)
-ok(r.returncode == 0 and b"clusters:   d, hashonly, lowinfo, nocrop, one, scene, shot, two, wide" in r.stdout, "info lists the clusterings",
+ok(r.returncode == 0 and b"clusters:   d, hashonly, lowinfo, nocrop, nofar, one, scene, shot, two, wide" in r.stdout, "info lists the clusterings",
    r.stdout)
 
 # ---- rotations: stored pixels (--no-orient) turned by 90 and 180 degrees ----------
@@ -383,6 +390,8 @@ before = digest(h5)
 for args, what in ((["--align-distance", "x"], b"--align-distance"), (["--align-distance", "300"], b"--align-distance"),
                    (["--align-nearest", "-1"], b"--align-nearest"), (["--align-nearest", "8x"], b"--align-nearest"),
                    (["--crop-distance", "64"], b"--crop-distance"), (["--crop-distance", "-1"], b"--crop-distance"),
+                   (["--crop-far-distance", "64"], b"--crop-far-distance"),
+                   (["--crop-far-distance", "x"], b"--crop-far-distance"),
                    (["--confirm-distance", "257"], b"--confirm-distance"),
                    (["--confirm-distance", "-1"], b"--confirm-distance"),
                    (["--confirm-distance", "10", "--align-distance", "0"], b"alignment check"),

@@ -35,6 +35,10 @@
  *     only two centres are close nor for a row without codes; a copy
  *     verdict on such a pair joins only when one of its rows is dated, and
  *     links the scene otherwise; with crop_distance 0 there are none;
+ *   - far crop pairs (codes 9-14 apart) are checked only where a row is
+ *     dated, and only the 2 nearest of one of their rows; only a copy
+ *     verdict joins them (no near copy, no scene link); crop_far_distance
+ *     at crop_distance turns them off;
  *   - near pairs beyond confirm_distance (15) are left to the check: none
  *     joins on the hashes alone; a copy or near copy joins, the same scene
  *     joins when one row is dated, no verdict keeps them apart; pairs
@@ -342,7 +346,7 @@ static uint64_t flip(uint64_t code, int lo, int n)
  * dated); (2, 3) row 3's frame is 5 bits from row 2's centre 1, both
  * undated; (4, 5) only centre 1 of 4 equals centre 2 of 5; row 6 has row
  * 0's codes but none to use; (7, 8) frame 8 bits from centre 3; (9, 10)
- * 9 bits.
+ * 9 bits (a far crop pair, but neither row is dated).
  */
 static void crop_pairs(void)
 {
@@ -409,6 +413,88 @@ static void crop_pairs(void)
 	o.crop_distance = 64;
 	tap_ok(dp_cluster_run(&t, &o, serial_pairs, record_align, fake_crops, &c, &err) == DP_E_ARG,
 	       "crop_distance 64: DP_E_ARG (%s)", err.msg);
+	recorded_verdict = DP_ALIGN_NONE;
+}
+
+/*
+ * Far crop pairs, codes from crop_distance (8) to crop_far_distance (14)
+ * apart, all rows' PDQ about 128 apart: (0, 1) 10 apart, row 0 dated;
+ * (2, 3) 10 apart, undated; (4, 5) 15 apart, row 4 dated; rows 6 and 7
+ * (dated) each have two undated partners 9 and 10 apart (8, 9 and 10, 11),
+ * and are 12 apart from each other: not among the 2 nearest of either.
+ */
+static void crop_far_pairs(void)
+{
+	static struct fixture f;
+	static char *serial[4] = { "F0", "F4", "F6", "F7" };
+	static const int dated_row[4] = { 0, 4, 6, 7 };
+	static const uint8_t verdicts[3] = { DP_ALIGN_COPY, DP_ALIGN_NEAR_COPY, DP_ALIGN_SCENE };
+	struct dp_table t;
+	struct dp_cluster_opts o;
+	struct dp_clusters c;
+	struct dp_err err;
+	int rc;
+
+	fixture_table(&f, 12, &t);
+	for (int r = 0; r < 12; r++) {
+		set_code(f.pdq[r], 700 + (uint64_t)r, 0, 0);
+		for (int k = 0; k < DP_CROP_CODES; k++)
+			crop_code[r][k] = (uint64_t)rng_next() >> 1;
+		crop_has[r] = 1;
+	}
+	for (int k = 0; k < 4; k++) {
+		f.times[dated_row[k]] = (char *)"2020-02-01T08:00:00";
+		f.serials[dated_row[k]] = serial[k];
+	}
+	crop_code[1][0] = flip(crop_code[0][2], 0, 10);
+	crop_code[3][0] = flip(crop_code[2][1], 0, 10);
+	crop_code[5][0] = flip(crop_code[4][1], 0, 15);
+	crop_code[8][0] = flip(crop_code[6][1], 0, 9);
+	crop_code[9][0] = flip(crop_code[6][2], 0, 10);
+	crop_code[10][0] = flip(crop_code[7][1], 0, 9);
+	crop_code[11][0] = flip(crop_code[7][2], 0, 10);
+	crop_code[7][0] = flip(crop_code[6][3], 20, 12);
+	dp_cluster_opts_default(&o);
+	o.threads = 1;
+	dp_err_clear(&err);
+	for (int v = 0; v < 3; v++) {
+		recorded_verdict = verdicts[v];
+		o.level = verdicts[v] == DP_ALIGN_SCENE ? DP_LEVEL_SCENE : DP_LEVEL_SHOT;
+		memset(seen, 0, sizeof(seen));
+		rc = dp_cluster_run(&t, &o, serial_pairs, record_align, fake_crops, &c, &err);
+		if (rc) {
+			tap_ok(0, "far crop pairs: runs (%s)", err.msg);
+			return;
+		}
+		if (v == 0) {
+			tap_ok(seen[0][1] && !seen[2][3] && !seen[4][5] && seen[6][8] && seen[6][9] &&
+			       seen[7][10] && seen[7][11] && !seen[6][7] && c.n_crop_far == 5 &&
+			       c.n_crop_candidates == 5 && c.crop_far_distance == 14,
+			       "far crop pairs within 14 of a dated row are checked, the 2 nearest "
+			       "of a row; not undated ones, not beyond 14, not (6, 7) (%zu far)",
+			       c.n_crop_far);
+			tap_ok(c.shot[0] == c.shot[1] && c.shot[6] == c.shot[8] && c.n_aligned == 5,
+			       "a copy verdict joins a far crop pair");
+		} else if (v == 1) {
+			tap_ok(c.shot[0] != c.shot[1] && c.n_aligned == 0,
+			       "a near copy verdict does not join a far crop pair");
+		} else {
+			tap_ok(c.label[0] != c.label[1] && c.n_scene_links == 0,
+			       "a same-scene verdict on a far crop pair links no scene");
+		}
+		dp_clusters_free(&c);
+	}
+	o.level = DP_LEVEL_SHOT;
+	recorded_verdict = DP_ALIGN_COPY;
+	o.crop_far_distance = 8;
+	memset(seen, 0, sizeof(seen));
+	rc = dp_cluster_run(&t, &o, serial_pairs, record_align, fake_crops, &c, &err);
+	tap_ok(rc == 0 && !seen[0][1] && c.n_crop_far == 0 && c.crop_far_distance == 8 &&
+	       c.shot[0] != c.shot[1], "crop_far_distance 8 (= crop_distance): no far crop pairs");
+	dp_clusters_free(&c);
+	o.crop_far_distance = 64;
+	tap_ok(dp_cluster_run(&t, &o, serial_pairs, record_align, fake_crops, &c, &err) == DP_E_ARG,
+	       "crop_far_distance 64: DP_E_ARG (%s)", err.msg);
 	recorded_verdict = DP_ALIGN_NONE;
 }
 
@@ -618,6 +704,7 @@ int main(int argc, char **argv)
 	dp_clusters_free(&c);
 	nearest_cap(seed);
 	crop_pairs();
+	crop_far_pairs();
 	confirm_band();
 	return tap_done();
 }
