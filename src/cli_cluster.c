@@ -198,10 +198,10 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 		c->confirm_distance, c->n_pairs_rejected, confirm);
 	if (c->align_distance)
 		fprintf(stderr, "doppel: alignment check: %zu of %zu pairs <= %d or with crop codes "
-			"<= %d (of %zu, %zu by the crop codes alone, %zu of them far ones <= %d of a dated file; the "
-			"nearest %d of each file) are copies on their thumbnails, %zu one exposure by "
-			"camera and capture instant; %zu copy pairs left apart: two exposures of one "
-			"camera\n", c->n_aligned, c->n_aligned_checked, c->align_distance,
+			"<= %d (of %zu, %zu by the crop codes alone, %zu of them far ones <= %d of a "
+			"dated file; the nearest %d of each file) are copies on their thumbnails, %zu "
+			"one exposure by camera and capture instant; %zu copy pairs left apart: two "
+			"exposures of one camera\n", c->n_aligned, c->n_aligned_checked, c->align_distance,
 			c->crop_distance, c->n_candidates, c->n_crop_candidates, c->n_crop_far,
 			c->crop_far_distance, o->align_nearest, c->n_instant, c->n_copies_refused);
 	if (o->level == DP_LEVEL_SCENE && c->align_distance)

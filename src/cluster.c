@@ -583,7 +583,6 @@ static int cmp_camera(const struct dp_table *t, uint32_t a, uint32_t b)
 	return sa ? strcmp(t->camera_serial[a], t->camera_serial[b]) : 0;
 }
 
-
 /*
  * Whether rows a and b record one exposure: the same camera and the same
  * capture time to a fraction of a second (EXIF DateTimeOriginal with
