@@ -480,9 +480,11 @@ static int crop_candidates(struct ctx *x, dp_pair_search_fn search, dp_crop_code
 	}
 	dp_pairs_free(&found);
 	unique_pairs(&rows);   /* each row pair once, at its least code distance */
-	qsort(rows.v, rows.n, sizeof(rows.v[0]), cmp_code_distance);
-	if (rows.n && !(seen = calloc(x->t->n, sizeof(uint32_t))))
-		goto out;
+	if (rows.n) {
+		qsort(rows.v, rows.n, sizeof(rows.v[0]), cmp_code_distance);
+		if (!(seen = calloc(x->t->n, sizeof(uint32_t))))
+			goto out;
+	}
 	for (size_t k = 0; k < rows.n; k++) {
 		uint32_t i = rows.v[k].i, j = rows.v[k].j, d = row_distance(x, i, j);
 
