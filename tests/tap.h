@@ -32,6 +32,13 @@ static int tap_ok(int cond, const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
+	if (!cond) {   /* prove shows a test's stderr, not its stdout: say there what failed */
+		fprintf(stderr, "# failed %d - ", tap_n);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "\n");
+	}
 	return cond;
 }
 

@@ -31,10 +31,15 @@ def ok(cond, name, diag=None):
     if not cond:
         _failed += 1
     print(("ok" if cond else "not ok"), _n, "-", name.replace("\n", "\\n"))
-    if not cond and diag is not None:
-        for line in str(diag).splitlines()[:40]:
-            print("#", line)
+    lines = str(diag).splitlines()[:40] if not cond and diag is not None else []
+    for line in lines:
+        print("#", line)
     sys.stdout.flush()
+    if not cond:   # prove shows a test's stderr, not its stdout: say there what failed
+        print("# failed %d - %s" % (_n, name.replace("\n", "\\n")), file=sys.stderr)
+        for line in lines:
+            print("#", line, file=sys.stderr)
+        sys.stderr.flush()
     return cond
 
 
