@@ -170,13 +170,24 @@ static struct dp_align_work work;
  * is stretched to the full range, at most DP_ALIGN_MAX_GAIN times, with
  * the tone that undoes it; a flat one is mid-grey.
  */
+/* The least and greatest of a thumbnail's bytes. */
+static void byte_range(const uint8_t t[DP_ALIGN_BYTES], int *lo, int *hi)
+{
+	*lo = 255;
+	*hi = 0;
+	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
+		*lo = t[i] < *lo ? t[i] : *lo;
+		*hi = t[i] > *hi ? t[i] : *hi;
+	}
+}
+
 static void to_bytes(void)
 {
 	static float in[DP_ALIGN_BYTES];
 	uint8_t out[DP_ALIGN_BYTES];
 	float tone[2];
 	double worst = 0;
-	int lo = 255, hi = 0, levels = 0, seen[256] = { 0 };
+	int lo, hi, levels = 0, seen[256] = { 0 };
 
 	for (int i = 0; i < DP_ALIGN_BYTES; i++)
 		in[i] = 255.0f * (float)i / (DP_ALIGN_BYTES - 1);
@@ -190,11 +201,9 @@ static void to_bytes(void)
 		in[i] = 100.0f + 40.0f * (float)((i * 37) % DP_ALIGN_BYTES) / (DP_ALIGN_BYTES - 1);
 	dp_align_to_bytes(in, out, tone);
 	worst = 0;
-	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
 		worst = fmax(worst, fabs((out[i] - tone[1]) / tone[0] - in[i]));
-		lo = out[i] < lo ? out[i] : lo;
-		hi = out[i] > hi ? out[i] : hi;
-	}
+	byte_range(out, &lo, &hi);
 	tap_ok(fabsf(tone[0] - 255.0f / 40.0f) < 1e-4f && lo == 0 && hi == 255 && worst <= 0.5 / tone[0] + 1e-4,
 	       "a picture spanning 100..140 is stretched to 0..255 (gain %g, bytes %d..%d), "
 	       "(out - offset) / gain within half a level of it (%.4f)", tone[0], lo, hi, worst);
@@ -211,12 +220,7 @@ static void to_bytes(void)
 	for (int i = 0; i < DP_ALIGN_BYTES; i++)
 		in[i] = 77.3f;
 	dp_align_to_bytes(in, out, tone);
-	lo = 255;
-	hi = 0;
-	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
-		lo = out[i] < lo ? out[i] : lo;
-		hi = out[i] > hi ? out[i] : hi;
-	}
+	byte_range(out, &lo, &hi);
 	tap_ok(tone[0] == 1.0f && lo == 128 && hi == 128 && fabsf(tone[1] - (127.5f - 77.3f)) < 1e-4f,
 	       "a flat picture: gain 1, every byte 128 (offset %g)", tone[1]);
 }

@@ -341,8 +341,23 @@ static uint64_t flip(uint64_t code, int lo, int n)
 }
 
 /*
- * Eleven rows whose PDQ codes are all about 128 apart, so only the crop
- * codes can make candidates: (0, 1) row 1's frame is row 0's centre 2 (0
+ * The first n rows of f as a table whose PDQ codes (from base + row) are all
+ * about 128 apart, so only the crop codes can make candidates; each row has
+ * random crop codes, which the caller then relates.
+ */
+static void crop_table(struct fixture *f, int n, uint64_t base, struct dp_table *t)
+{
+	fixture_table(f, n, t);
+	for (int r = 0; r < n; r++) {
+		set_code(f->pdq[r], base + (uint64_t)r, 0, 0);
+		for (int k = 0; k < DP_CROP_CODES; k++)
+			crop_code[r][k] = (uint64_t)rng_next() >> 1;
+		crop_has[r] = 1;
+	}
+}
+
+/*
+ * Eleven rows of crop_table(): (0, 1) row 1's frame is row 0's centre 2 (0
  * dated); (2, 3) row 3's frame is 5 bits from row 2's centre 1, both
  * undated; (4, 5) only centre 1 of 4 equals centre 2 of 5; row 6 has row
  * 0's codes but none to use; (7, 8) frame 8 bits from centre 3; (9, 10)
@@ -357,13 +372,8 @@ static void crop_pairs(void)
 	struct dp_err err;
 	int rc, others = 0;
 
-	fixture_table(&f, 11, &t);
-	for (int r = 0; r < 11; r++) {
-		set_code(f.pdq[r], 500 + (uint64_t)r, 0, 0);
-		for (int k = 0; k < DP_CROP_CODES; k++)
-			crop_code[r][k] = (uint64_t)rng_next() >> 1;
-		crop_has[r] = r != 6;
-	}
+	crop_table(&f, 11, 500, &t);
+	crop_has[6] = 0;
 	f.times[0] = (char *)"2020-02-01T08:00:00";
 	f.serials[0] = (char *)"D";
 	crop_code[1][0] = crop_code[0][2];
@@ -418,7 +428,7 @@ static void crop_pairs(void)
 
 /*
  * Far crop pairs, codes from crop_distance (8) to crop_far_distance (14)
- * apart, all rows' PDQ about 128 apart: (0, 1) 10 apart, row 0 dated;
+ * apart, twelve rows of crop_table(): (0, 1) 10 apart, row 0 dated;
  * (2, 3) 10 apart, undated; (4, 5) 15 apart, row 4 dated; rows 6 and 7
  * (dated) each have two undated partners 9 and 10 apart (8, 9 and 10, 11),
  * and are 12 apart from each other: not among the 2 nearest of either.
@@ -435,13 +445,7 @@ static void crop_far_pairs(void)
 	struct dp_err err;
 	int rc;
 
-	fixture_table(&f, 12, &t);
-	for (int r = 0; r < 12; r++) {
-		set_code(f.pdq[r], 700 + (uint64_t)r, 0, 0);
-		for (int k = 0; k < DP_CROP_CODES; k++)
-			crop_code[r][k] = (uint64_t)rng_next() >> 1;
-		crop_has[r] = 1;
-	}
+	crop_table(&f, 12, 700, &t);
 	for (int k = 0; k < 4; k++) {
 		f.times[dated_row[k]] = (char *)"2020-02-01T08:00:00";
 		f.serials[dated_row[k]] = serial[k];
