@@ -182,6 +182,36 @@ void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTE
 	}
 }
 
+/* Mean and standard deviation of the luma of thumbnail t of tone (gain, offset). */
+static void luma_moments(const uint8_t t[DP_ALIGN_BYTES], const float tone[2], double out[2])
+{
+	double s = 0.0, s2 = 0.0, var;
+
+	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
+		s += t[i];
+		s2 += (double)t[i] * t[i];
+	}
+	s /= DP_ALIGN_BYTES;
+	var = s2 / DP_ALIGN_BYTES - s * s;
+	out[0] = (s - tone[1]) / tone[0];
+	out[1] = sqrt(var > 0.0 ? var : 0.0) / tone[0];
+}
+
+int dp_align_same_tone(const uint8_t a[DP_ALIGN_BYTES], const float tone_a[2],
+		       const uint8_t b[DP_ALIGN_BYTES], const float tone_b[2])
+{
+	double ma[2], mb[2];
+
+	if (!(tone_a[0] > 0.0f) || !(tone_b[0] > 0.0f))
+		return 0;
+	luma_moments(a, tone_a, ma);
+	luma_moments(b, tone_b, mb);
+	ma[1] = ma[1] > 1e-3 ? ma[1] : 1e-3;
+	mb[1] = mb[1] > 1e-3 ? mb[1] : 1e-3;
+	return fabs(ma[0] - mb[0]) <= DP_ALIGN_TONE_MEAN &&
+	       fabs(log(ma[1] / mb[1])) <= DP_ALIGN_TONE_SPREAD;
+}
+
 /* One level's images (A, its gradients, B; all n x n) and the row kernel that sums them. */
 struct level {
 	struct dp_align_level im;

@@ -126,6 +126,21 @@ void dp_resize_area_scalar(const float *in, int in_w, int in_h,
 void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES], float tone[2]);
 
 /*
+ * dp_align_same_tone - whether two thumbnails of smooth pictures hold the
+ * same luma: with each one's tone (dp_align_to_bytes: gain, offset; gain
+ * > 0), their mean luma is within DP_ALIGN_TONE_MEAN grey levels and
+ * their standard deviations within a factor exp(DP_ALIGN_TONE_SPREAD)
+ * (each taken as at least 1/1000 of a level). A plain copy of a smooth
+ * picture (re-encoded, resized, cropped a little) keeps both, to a tenth of
+ * a level; another exposure of the same scene seldom does (+-0.35 EV moves
+ * the mean by many levels). For pictures too smooth to align. Pure.
+ */
+#define DP_ALIGN_TONE_MEAN 0.3f
+#define DP_ALIGN_TONE_SPREAD 0.2f
+int dp_align_same_tone(const uint8_t a[DP_ALIGN_BYTES], const float tone_a[2],
+		       const uint8_t b[DP_ALIGN_BYTES], const float tone_b[2]);
+
+/*
  * One row of the alignment fit's sums (align_row_scalar.c): the inner loop
  * of dp_align_thumbs(), a kernel with SIMD variants. For row v of thumbnail
  * B (level lv, n x n, n a multiple of DP_ALIGN_LANES) under map q, gain g,

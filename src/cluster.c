@@ -116,6 +116,7 @@ struct ctx {
 	uint8_t *elow;             /* entry is low-information: its pairs need verification */
 	size_t nent;
 	struct dp_pairs cand;      /* row pairs for the alignment check */
+	struct dp_pairs crop_near; /* crop candidates the nearest cap keeps (sorted) */
 };
 
 static unsigned code_distance(const uint64_t *p, const uint64_t *q, int nwords)
@@ -435,8 +436,11 @@ static int cmp_code_distance(const void *a, const void *b)
  * Far crop pairs, codes within crop_far_distance but beyond crop_distance,
  * are mostly unrelated pictures: only those where one row is dated (a
  * copy of it can only join its shot then), and of those only the
- * DP_CROP_FAR_NEAREST nearest of one of their two rows (least code
- * distance, then rows), are added, marked FAR_CROP.
+ * DP_CROP_NEAREST nearest of one of their two rows (least code
+ * distance, then rows), are added, marked FAR_CROP. Pairs within
+ * crop_distance among the DP_CROP_NEAREST nearest of one of their rows go
+ * to x->crop_near too: the nearest-candidate cap keeps them, where their
+ * PDQ distance would rank them after every other candidate of their rows.
  */
 static int crop_candidates(struct ctx *x, dp_pair_search_fn search, dp_crop_codes_fn crops,
 			   struct dp_err *err)
@@ -445,7 +449,7 @@ static int crop_candidates(struct ctx *x, dp_pair_search_fn search, dp_crop_code
 	uint64_t *codes = malloc((n ? n : 1) * DP_CROP_CODES * sizeof(uint64_t));
 	uint32_t *eids = malloc((n ? n : 1) * DP_CROP_CODES * sizeof(uint32_t));
 	uint8_t *info = malloc(n ? n : 1);
-	uint32_t *seen = NULL;
+	uint32_t *seen = NULL, *seen_near = NULL;
 	struct dp_pairs found = { 0 }, rows = { 0 };
 	struct dp_mih *ix = NULL;
 	int rc = DP_E_NOMEM;
@@ -482,7 +486,8 @@ static int crop_candidates(struct ctx *x, dp_pair_search_fn search, dp_crop_code
 	unique_pairs(&rows);   /* each row pair once, at its least code distance */
 	if (rows.n) {
 		qsort(rows.v, rows.n, sizeof(rows.v[0]), cmp_code_distance);
-		if (!(seen = calloc(x->t->n, sizeof(uint32_t))))
+		if (!(seen = calloc(x->t->n, sizeof(uint32_t))) ||
+		    !(seen_near = calloc(x->t->n, sizeof(uint32_t))))
 			goto out;
 	}
 	for (size_t k = 0; k < rows.n; k++) {
@@ -493,16 +498,24 @@ static int crop_candidates(struct ctx *x, dp_pair_search_fn search, dp_crop_code
 
 			if (!dated(x->t, i) && !dated(x->t, j))
 				continue;
-			keep = seen[i] < DP_CROP_FAR_NEAREST || seen[j] < DP_CROP_FAR_NEAREST;
+			keep = seen[i] < DP_CROP_NEAREST || seen[j] < DP_CROP_NEAREST;
 			seen[i]++;
 			seen[j]++;
 			if (!keep)
 				continue;
 			d |= FAR_CROP;
+		} else {
+			int keep = seen_near[i] < DP_CROP_NEAREST || seen_near[j] < DP_CROP_NEAREST;
+
+			seen_near[i]++;
+			seen_near[j]++;
+			if (keep && dp_pairs_push(&x->crop_near, i, j, d))
+				goto out;
 		}
 		if (dp_pairs_push(&x->cand, i, j, d))
 			goto out;
 	}
+	dp_pairs_sort(&x->crop_near);
 	drop_kept(x);
 	x->c->n_crop_candidates = x->cand.n - before;
 	for (size_t k = 0; k < x->cand.n; k++)
@@ -515,6 +528,7 @@ out:
 	dp_pairs_free(&found);
 	dp_pairs_free(&rows);
 	free(seen);
+	free(seen_near);
 	free(codes);
 	free(eids);
 	free(info);
@@ -600,6 +614,23 @@ static int same_instant(const struct dp_table *t, uint32_t a, uint32_t b)
 	if (!dated(t, a) || strlen(ta) < 21 || ta[19] != '.' || strcmp(ta, t->capture_time[b]))
 		return 0;
 	return !cmp_camera(t, a, b);
+}
+
+/* Whether row pair (i, j) is in the sorted pairs p. */
+static int has_pair(const struct dp_pairs *p, uint32_t i, uint32_t j)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct dp_pair *q = &p->v[mid];
+
+		if (q->i < i || (q->i == i && q->j < j))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->n && p->v[lo].i == i && p->v[lo].j == j;
 }
 
 /* A candidate as one of its row's neighbours: ordered by distance, then row. */
@@ -690,7 +721,7 @@ static int nearest_candidates(struct ctx *x, uint32_t nearest)
 		    p->d <= (uint32_t)x->o->max_distance ||
 		    near_key(p->d, p->j) <= heap[(size_t)slot[p->i] * nearest] ||
 		    near_key(p->d, p->i) <= heap[(size_t)slot[p->j] * nearest] ||
-		    same_instant(x->t, p->i, p->j))
+		    same_instant(x->t, p->i, p->j) || has_pair(&x->crop_near, p->i, p->j))
 			cand->v[m++] = *p;
 	}
 	cand->n = m;
@@ -782,23 +813,6 @@ static int cmp_instant(const void *a, const void *b, void *table)
 	return c ? c : (x > y) - (x < y);
 }
 
-/* Whether row pair (i, j) is in the sorted pairs p. */
-static int has_pair(const struct dp_pairs *p, uint32_t i, uint32_t j)
-{
-	size_t lo = 0, hi = p->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct dp_pair *q = &p->v[mid];
-
-		if (q->i < i || (q->i == i && q->j < j))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < p->n && p->v[lo].i == i && p->v[lo].j == j;
-}
-
 /*
  * Pairs of one exposure (same_instant) that the hashes put beyond the
  * candidates (after check_pairs of x->cand): kept as DP_MATCH_INSTANT when
@@ -882,15 +896,67 @@ static int build_adjacency(struct ctx *x)
 }
 
 /*
+ * Whether rows a and b are two exposures of one camera: the same camera and
+ * capture times that differ (to the second, or to its fraction where both
+ * give one). A camera takes one picture at a time, so such rows are two
+ * shots. Two cameras say nothing: a copy can carry the EXIF of the device
+ * that made it (a screenshot).
+ */
+static int two_exposures(const struct dp_table *t, uint32_t a, uint32_t b)
+{
+	const char *ta = t->capture_time[a], *tb = t->capture_time[b];
+
+	if (!dated(t, a) || !dated(t, b) || cmp_camera(t, a, b))
+		return 0;
+	if (strncmp(ta, tb, 19))
+		return 1;
+	return ta[19] == '.' && tb[19] == '.' && strcmp(ta, tb);
+}
+
+struct near_ctx {
+	const struct ctx *x;
+	uint32_t medoid;
+};
+
+/* Rows by distance to the medoid, then row. */
+static int cmp_near_medoid(const void *a, const void *b, void *arg)
+{
+	const struct near_ctx *c = arg;
+	uint32_t u = *(const uint32_t *)a, v = *(const uint32_t *)b;
+	unsigned du = row_distance(c->x, c->medoid, u), dv = row_distance(c->x, c->medoid, v);
+
+	if (du != dv)
+		return du < dv ? -1 : 1;
+	return (u > v) - (u < v);
+}
+
+/* Append row r to the growing array *v of *n rows (capacity *cap). */
+static int push_row(uint32_t **v, size_t *n, size_t *cap, uint32_t r)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+		uint32_t *w = realloc(*v, c * sizeof(uint32_t));
+
+		if (!w)
+			return DP_E_NOMEM;
+		*v = w;
+		*cap = c;
+	}
+	(*v)[(*n)++] = r;
+	return 0;
+}
+
+/*
  * Split one component (rows in comp, ascending) until every group lies
  * within split_distance of its medoid; groups are recorded by uniting
  * their rows in x->parent (reset to singletons for these rows first).
  * mark: scratch over rows (0 = not in the current set).
  */
 static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mark,
-			   uint32_t *stack)
+			   uint32_t *stack, uint32_t **dates, size_t *cap)
 {
 	size_t lo = 0;
+	int rc;
 
 	/* comp[lo..k) is the set still to split; it is processed as components. */
 	while (lo < k) {
@@ -933,15 +999,39 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 				best = i;
 			}
 		}
-		/* The medoid's group: members within split_distance of it. */
+		/* The medoid's group: members within split_distance of it, nearest
+		 * first, but no two exposures of one camera (two_exposures). */
 		{
-			uint32_t med = set[best];
-			size_t g = 0;
+			uint32_t med = set[best], *near = stack;
+			size_t g = 0, nn = 0, nd = 0;
+			struct near_ctx nc = { x, med };
 
 			for (size_t i = 0; i < ncomp; i++)
-				if (row_distance(x, med, set[i]) <= (unsigned)x->o->split_distance) {
+				if (i != best && row_distance(x, med, set[i]) <= (unsigned)x->o->split_distance)
+					near[nn++] = set[i];
+			qsort_r(near, nn, sizeof(uint32_t), cmp_near_medoid, &nc);
+			if (dated(x->t, med) && (rc = push_row(dates, &nd, cap, med)) != 0)
+				return rc;
+			mark[med] = 3;
+			for (size_t i = 0; i < nn; i++) {
+				uint32_t v = near[i];
+				int ok = 1;
+
+				for (size_t e = 0; ok && e < nd; e++)
+					ok = !two_exposures(x->t, (*dates)[e], v);
+				if (!ok) {
+					x->c->n_split_exposures++;
+					continue;
+				}
+				mark[v] = 3;
+				if (dated(x->t, v) && (rc = push_row(dates, &nd, cap, v)) != 0)
+					return rc;
+			}
+			for (size_t i = 0; i < ncomp; i++)
+				if (mark[set[i]] == 3) {
 					uint32_t v = set[i];
 
+					mark[v] = 0;
 					uf_union(x->parent, med, v);
 					memmove(set + g + 1, set + g, (i - g) * sizeof(uint32_t));
 					set[g++] = v;
@@ -952,24 +1042,6 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 		}
 	}
 	return 0;
-}
-
-/*
- * Whether rows a and b are two exposures of one camera: the same camera and
- * capture times that differ (to the second, or to its fraction where both
- * give one). A camera takes one picture at a time, so such rows are two
- * shots. Two cameras say nothing: a copy can carry the EXIF of the device
- * that made it (a screenshot).
- */
-static int two_exposures(const struct dp_table *t, uint32_t a, uint32_t b)
-{
-	const char *ta = t->capture_time[a], *tb = t->capture_time[b];
-
-	if (!dated(t, a) || !dated(t, b) || cmp_camera(t, a, b))
-		return 0;
-	if (strncmp(ta, tb, 19))
-		return 1;
-	return ta[19] == '.' && tb[19] == '.' && strcmp(ta, tb);
 }
 
 static int cmp_pair_distance(const void *a, const void *b, void *pairs)
@@ -983,50 +1055,83 @@ static int cmp_pair_distance(const void *a, const void *b, void *pairs)
 }
 
 /*
+ * Per shot group (its root), a chain through next[] of its dated rows, one
+ * per camera: the group's exposures. Whether the groups of roots a and b
+ * hold two exposures of one camera.
+ */
+static int chains_clash(const struct dp_table *t, const int64_t *head, const int64_t *next,
+			uint32_t a, uint32_t b)
+{
+	for (int64_t u = head[a]; u >= 0; u = next[u])
+		for (int64_t v = head[b]; v >= 0; v = next[v])
+			if (two_exposures(t, (uint32_t)u, (uint32_t)v))
+				return 1;
+	return 0;
+}
+
+/* Add row r to the chain of root a unless a row of its camera is there. */
+static void chain_add(const struct dp_table *t, int64_t *head, int64_t *next, uint32_t a,
+		      uint32_t r)
+{
+	int64_t *at = &head[a];
+
+	for (; *at >= 0; at = &next[*at])
+		if (!cmp_camera(t, (uint32_t)*at, r))
+			return;
+	*at = r;
+	next[r] = -1;
+}
+
+/*
  * Copies (aligned, or of one exposure) merge the shot groups of their rows,
  * closest pairs first, unless the two groups hold two exposures of one
- * camera (two_exposures of a dated row of each): then the pixels matched
- * two shots of a scene, whatever they look like.
+ * camera (two_exposures of a dated row of each; a group can hold several
+ * cameras): then the pixels matched two shots of a scene, whatever they
+ * look like.
  */
 static int merge_copies(struct ctx *x)
 {
 	const struct dp_table *t = x->t;
 	const struct dp_pairs *p = &x->c->pairs;
-	int64_t *when = malloc((t->n ? t->n : 1) * sizeof(int64_t));
+	int64_t *head = malloc((t->n ? t->n : 1) * sizeof(int64_t));
+	int64_t *next = malloc((t->n ? t->n : 1) * sizeof(int64_t));
 	size_t *order = malloc((p->n ? p->n : 1) * sizeof(size_t)), m = 0;
 	int rc = DP_E_NOMEM;
 
-	if (!when || !order)
+	if (!head || !next || !order)
 		goto out;
 	for (size_t r = 0; r < t->n; r++)
-		when[r] = -1;
-	for (uint32_t r = 0; r < t->n; r++) {
-		uint32_t root = uf_find(x->parent, r);
-
-		if (t->status[r] == DP_ST_OK && dated(t, r) && when[root] < 0)
-			when[root] = r;
-	}
+		head[r] = next[r] = -1;
+	for (uint32_t r = 0; r < t->n; r++)
+		if (t->status[r] == DP_ST_OK && dated(t, r))
+			chain_add(t, head, next, uf_find(x->parent, r), r);
 	for (size_t k = 0; k < p->n; k++)
 		if (match(x->c, k) == DP_MATCH_COPY || match(x->c, k) == DP_MATCH_INSTANT)
 			order[m++] = k;
 	qsort_r(order, m, sizeof(size_t), cmp_pair_distance, (void *)p);
 	for (size_t k = 0; k < m; k++) {
 		uint32_t a = uf_find(x->parent, p->v[order[k]].i), b = uf_find(x->parent, p->v[order[k]].j);
-		int64_t keep = when[a] >= 0 ? when[a] : when[b];
+		uint32_t root, other;
 
 		if (a == b)
 			continue;
-		if (when[a] >= 0 && when[b] >= 0 &&
-		    two_exposures(t, (uint32_t)when[a], (uint32_t)when[b])) {
+		if (chains_clash(t, head, next, a, b)) {
 			x->c->n_copies_refused++;
 			continue;
 		}
 		uf_union(x->parent, a, b);
-		when[uf_find(x->parent, a)] = keep;
+		root = uf_find(x->parent, a);
+		other = root == a ? b : a;
+		for (int64_t v = head[other], w; v >= 0; v = w) {
+			w = next[v];
+			chain_add(t, head, next, root, (uint32_t)v);
+		}
+		head[other] = -1;
 	}
 	rc = 0;
 out:
-	free(when);
+	free(head);
+	free(next);
 	free(order);
 	return rc;
 }
@@ -1039,6 +1144,8 @@ static int shot_groups(struct ctx *x)
 	uint32_t *order = malloc((x->nids ? x->nids : 1) * sizeof(uint32_t));
 	uint32_t *stack = malloc((x->nids ? x->nids : 1) * sizeof(uint32_t));
 	uint8_t *mark = calloc(n ? n : 1, 1);
+	uint32_t *dates = NULL;   /* split_component's scratch: dated rows of a group */
+	size_t cap = 0;
 	int rc = DP_E_NOMEM;
 
 	if (!comp_parent || !order || !stack || !mark)
@@ -1073,13 +1180,15 @@ static int shot_groups(struct ctx *x)
 
 			while (e < x->nids && uf_find(comp_parent, order[e]) == root)
 				e++;
-			if (e - m > 1 && (rc = split_component(x, order + m, e - m, mark, stack)))
+			if (e - m > 1 &&
+			    (rc = split_component(x, order + m, e - m, mark, stack, &dates, &cap)))
 				goto out;
 			m = e;
 		}
 	}
 	rc = merge_copies(x);
 out:
+	free(dates);
 	free(comp_parent);
 	free(order);
 	free(stack);
@@ -1560,6 +1669,7 @@ fail:
 out:
 	dp_mih_free(ix);
 	dp_pairs_free(&x.cand);
+	dp_pairs_free(&x.crop_near);
 	free(scene_parent);
 	free(x.parent);
 	free(x.ids);

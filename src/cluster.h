@@ -34,15 +34,22 @@
  *      such a copy counts only where one of the rows is dated (a zoomed
  *      shot on a tripod looks the same; step 5 tells them by their times).
  *      Far crop pairs, codes from crop_distance to crop_far_distance
- *      (default 14) apart, where one row is dated: the DP_CROP_FAR_NEAREST
+ *      (default 14) apart, where one row is dated: the DP_CROP_NEAREST
  *      nearest of one of their rows by code distance are checked too, and
- *      count only when the thumbnails align as a copy;
+ *      count only when the thumbnails align as a copy. Crop pairs within
+ *      crop_distance that are among the DP_CROP_NEAREST nearest of one of
+ *      their rows are checked whatever the align_nearest cap says. Two
+ *      smooth pictures (PDQ quality under DP_FLAT_QUALITY) that do not
+ *      align but hold the same luma (dp_align_same_tone) are a near copy;
  *   5. shots: connected components of the near pairs, split so that no
  *      group chains unrelated photos: the medoid of a component (least total
  *      distance to its members) takes every member within split_distance of
- *      it; what is left is split into components again and treated the same
- *      way, until every group lies within split_distance of its medoid;
- *      then groups joined by an aligned pair are merged;
+ *      it, nearest first, except a row that is another exposure of one
+ *      camera than a row it already took; what is left is split into
+ *      components again and treated the same way, until every group lies
+ *      within split_distance of its medoid; then groups joined by an
+ *      aligned pair are merged, unless they hold two exposures of one
+ *      camera;
  *   6. scenes (level scene): shot groups carry the capture metadata of any
  *      member (copies whose EXIF was stripped inherit it); per camera
  *      (serial, else make + model) groups are ordered by capture time and
@@ -109,7 +116,8 @@ struct dp_cluster_opts {
 #define DP_ALIGN_NEAREST_DEFAULT 8
 #define DP_CROP_DISTANCE_DEFAULT 8
 #define DP_CROP_FAR_DISTANCE_DEFAULT 14
-#define DP_CROP_FAR_NEAREST 2           /* far crop pairs kept per row (least code distance) */
+#define DP_CROP_NEAREST 2    /* crop pairs per row (least code distance) past the cap; far: all kept */
+#define DP_FLAT_QUALITY 10   /* PDQ quality under which two pictures may match by tone alone */
 #define DP_CONFIRM_DISTANCE_DEFAULT 15   /* "auto" when the alignment check runs */
 void dp_cluster_opts_default(struct dp_cluster_opts *o);
 
@@ -138,6 +146,7 @@ struct dp_clusters {
 	unsigned verify_hash;    /* the second hash used (0: none in the file) */
 	size_t n_low_info, n_low_info_matched, n_exact_groups, n_exact_files, n_matched;
 	size_t n_merged_splits, n_pairs_rejected;
+	size_t n_split_exposures;   /* members kept out of a medoid's group: two exposures */
 };
 
 /* The near-pair search the caller supplies (the pipeline's parallel join):

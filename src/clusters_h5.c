@@ -73,17 +73,20 @@ static const char method_text[] =
 	"within confirm_distance, the rest are candidates; a pair with a low-information row "
 	"(quality < quality_min) kept only when verify_hash is within verify_distance; shots: "
 	"connected components split around medoids until every group lies within "
-	"split_distance of its medoid; candidates (pairs within align_distance not kept, "
+	"split_distance of its medoid (nearest first, never two exposures of one camera); "
+	"candidates (pairs within align_distance not kept, "
 	"and pairs whose centre-crop codes are within crop_distance; the align_nearest nearest "
-	"of each row; and, where a row is dated, the 2 nearest of a row by code distance "
-	"within crop_far_distance, kept only as copies): "
+	"of each row, and the 2 nearest crop pairs of a row by code distance; and, where a row "
+	"is dated, the 2 nearest of a row by code distance within crop_far_distance, kept only "
+	"as copies): "
 	"a copy when their 64x64 thumbnails align by a crop or rescale, or when both rows "
 	"carry one camera and one sub-second capture time (one exposure; beyond "
 	"align_distance too when the thumbnails align); copies merge shot "
 	"groups, closest first, except two groups holding two exposures of one camera "
 	"(different capture times); a candidate within max_distance is a copy also when "
 	"the thumbnails align as a near copy (a small turn), or as the same scene with a "
-	"dated row; scenes: shot groups of one camera (serial, else make+model) whose capture "
+	"dated row; two smooth pictures (PDQ quality < 10) that do not align but hold the same "
+	"luma (mean within 0.3 grey levels, spread within 20%) are a near copy; scenes: shot groups of one camera (serial, else make+model) whose capture "
 	"times follow within scene_gap_s, or within scene_link_gap_s with aligned "
 	"thumbnails, and scene links of aligned candidates; keeper: largest resolution, then "
 	"largest file, then first path";
@@ -161,6 +164,7 @@ static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_
 	    dp_h5_set_attr_i64(g, "n_scene_links", (int64_t)c->n_scene_links) ||
 	    dp_h5_set_attr_i64(g, "n_instant", (int64_t)c->n_instant) ||
 	    dp_h5_set_attr_i64(g, "n_copies_refused", (int64_t)c->n_copies_refused) ||
+	    dp_h5_set_attr_i64(g, "n_split_exposures", (int64_t)c->n_split_exposures) ||
 	    set_attr_f64(g, "scene_link_gap_s", o->scene_link_gap_s) ||
 	    dp_h5_set_attr_str(g, "method", method_text, t_str) ||
 	    dp_h5_set_attr_str(g, "created", now, t_str) ||

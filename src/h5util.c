@@ -230,6 +230,8 @@ static int type_compatible(hid_t ft, hid_t mt)
 		return (fc == H5T_INTEGER && fs >= 1 && fs <= 8) || (fc == H5T_ENUM && fs == 1);
 	if (mc == H5T_ENUM)
 		return fc == H5T_ENUM && fs == 1;
+	if (mc == H5T_FLOAT)
+		return fc == H5T_FLOAT && (fs == 4 || fs == 8);
 	return 0;
 }
 

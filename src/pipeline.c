@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "pipeline.h"
+#include "cluster.h"
 #include "mpiwrap.h"
 
 #include <omp.h>
@@ -304,6 +305,24 @@ static size_t find_row(const uint32_t *rows, size_t n, uint32_t r)
 	return lo;
 }
 
+/*
+ * The verdict on rows i, j whose thumbnails a, b do not align as a copy:
+ * a near copy when both pictures are smooth (PDQ quality under
+ * DP_FLAT_QUALITY: too little structure to align) and hold the same luma
+ * (dp_align_same_tone; needs the stored tone), else verdict. Like any near
+ * copy it joins a shot only where a row is dated (cluster.c).
+ */
+static uint8_t flat_verdict(const struct dp_table *t, uint32_t i, uint32_t j, const uint8_t *a,
+			    const uint8_t *b, uint8_t verdict)
+{
+	if (verdict == DP_ALIGN_COPY || verdict == DP_ALIGN_NEAR_COPY || !t->thumb_gain ||
+	    t->pdq_quality[i] >= DP_FLAT_QUALITY || t->pdq_quality[j] >= DP_FLAT_QUALITY)
+		return verdict;
+	return dp_align_same_tone(a, (const float[2]){ t->thumb_gain[i], t->thumb_offset[i] }, b,
+				  (const float[2]){ t->thumb_gain[j], t->thumb_offset[j] })
+		       ? DP_ALIGN_NEAR_COPY : verdict;
+}
+
 int dp_pipeline_align(const struct dp_table *t, const struct dp_pairs *cand, int threads,
 		      uint8_t *verdict, struct dp_err *err)
 {
@@ -345,9 +364,12 @@ int dp_pipeline_align(const struct dp_table *t, const struct dp_pairs *cand, int
 
 				if (k % (size_t)nranks != (size_t)rank)
 					continue;
-				dp_align_thumbs(dp_kernels_get(), thumbs[find_row(rows, m, cand->v[k].i)],
-						thumbs[find_row(rows, m, cand->v[k].j)], w, res);
-				verdict[k] = (uint8_t)dp_align_verdict(res);
+				const uint8_t *a = thumbs[find_row(rows, m, cand->v[k].i)];
+				const uint8_t *b = thumbs[find_row(rows, m, cand->v[k].j)];
+
+				dp_align_thumbs(dp_kernels_get(), a, b, w, res);
+				verdict[k] = flat_verdict(t, cand->v[k].i, cand->v[k].j, a, b,
+							  (uint8_t)dp_align_verdict(res));
 			}
 			free(w);
 		}

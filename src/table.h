@@ -36,6 +36,7 @@ struct dp_table {
 	uint8_t *pdq_trim_quality;
 	uint8_t (*pdq_dihedral)[256];   /* 8 rotations/mirrors x 32 bytes; NULL unless "pdqdih" */
 	uint64_t *phash, *dhash, *ahash;   /* NULL unless present */
+	float *thumb_gain, *thumb_offset;  /* the thumbnails' tone; NULL in older files */
 	char *file;                 /* the result file's path (thumbnails are read from it on demand) */
 };
 

@@ -102,6 +102,8 @@ void dp_table_free(struct dp_table *t)
 	free(t->phash);
 	free(t->dhash);
 	free(t->ahash);
+	free(t->thumb_gain);
+	free(t->thumb_offset);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -205,6 +207,15 @@ int dp_table_load(const char *path, const char *stage, struct dp_table *t, struc
 	if ((t->hashes & DP_HASH_AHASH) &&
 	    !(t->ahash = read_numbers(file, "/hashes/ahash", H5T_NATIVE_UINT64, 8, 1, n)))
 		goto damaged;
+	/* Optional: files written before the stretched thumbnails lack them. */
+	if ((t->hashes & DP_HASH_THUMB) &&
+	    dp_h5_dataset_rows(file, "/hashes/thumb_gain") == (hssize_t)n &&
+	    dp_h5_dataset_rows(file, "/hashes/thumb_offset") == (hssize_t)n) {
+		t->thumb_gain = read_numbers(file, "/hashes/thumb_gain", H5T_NATIVE_FLOAT, 4, 1, n);
+		t->thumb_offset = read_numbers(file, "/hashes/thumb_offset", H5T_NATIVE_FLOAT, 4, 1, n);
+		if (!t->thumb_gain || !t->thumb_offset)
+			goto damaged;
+	}
 	goto out;
 damaged:
 	rc = dp_err_set(err, DP_E_FORMAT, "%s: %s: cannot read the columns (damaged?)", stage,

@@ -7,6 +7,8 @@
  * the full range, the way scan makes them. Checked:
  *   - the stretch (dp_align_to_bytes): its gain, its bound, the tone that
  *     undoes it;
+ *   - the tone test of smooth pictures (dp_align_same_tone): a copy's
+ *     luma keeps its mean and spread, a brighter or deeper one does not;
  *   - the same view, crops of 1-8% per side, crops with a tone change, and
  *     crops of crops are accepted, and the fitted map is the crop's;
  *   - so are crops of an unevenly lit picture whose grey levels went
@@ -225,6 +227,41 @@ static void to_bytes(void)
 	       "a flat picture: gain 1, every byte 128 (offset %g)", tone[1]);
 }
 
+/*
+ * dp_align_same_tone on a smooth picture's luma (90 grey levels, a gradient
+ * of one level and a faint texture): a copy (faint noise) holds the
+ * same tone; the luma half a level brighter, or its texture 1.5 times as
+ * deep, does not; nor a thumbnail without a tone (gain 0).
+ */
+static void same_tone(void)
+{
+	static float luma[DP_ALIGN_BYTES], other[DP_ALIGN_BYTES];
+	uint8_t a[DP_ALIGN_BYTES], b[DP_ALIGN_BYTES];
+	float ta[2], tb[2];
+	uint64_t keep = rng_state;   /* the draws of the later checks stay as they were */
+
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		luma[i] = 90.0f + (float)(i % 64) / 64.0f +
+			  0.4f * sinf((float)(i % 64) * 0.7f) * cosf((float)(i / 64) * 0.5f);
+	dp_align_to_bytes(luma, a, ta);
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)   /* noise averaged over a thumbnail pixel */
+		other[i] = luma[i] + 0.1f * (float)(unit() - 0.5);
+	dp_align_to_bytes(other, b, tb);
+	tap_ok(dp_align_same_tone(a, ta, b, tb) && dp_align_same_tone(b, tb, a, ta),
+	       "same tone: a smooth picture and its re-encoded copy (gains %g, %g)", ta[0], tb[0]);
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		other[i] = luma[i] + 0.5f;
+	dp_align_to_bytes(other, b, tb);
+	tap_ok(!dp_align_same_tone(a, ta, b, tb), "not the same tone: half a grey level brighter");
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		other[i] = 90.5f + 1.5f * (luma[i] - 90.5f);
+	dp_align_to_bytes(other, b, tb);
+	tap_ok(!dp_align_same_tone(a, ta, b, tb), "not the same tone: texture 1.5 times as deep");
+	tb[0] = 0.0f;
+	tap_ok(!dp_align_same_tone(a, ta, a, tb), "not the same tone: no tone stored (gain 0)");
+	rng_state = keep;
+}
+
 /* The verdict on a and b; res filled. */
 static int verdict(const uint8_t *a, const uint8_t *b, struct dp_align_result res[2])
 {
@@ -246,6 +283,7 @@ int main(int argc, char **argv)
 		return 2;
 	rng_state = seed ? seed : 1;
 	to_bytes();
+	same_tone();
 	sc = scene();
 	sc2 = scene();
 	view(sc, B0, B0, B1, B1, 0, 1, 0, base);

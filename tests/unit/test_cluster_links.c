@@ -39,6 +39,12 @@
  *     dated, and only the 2 nearest of one of their rows; only a copy
  *     verdict joins them (no near copy, no scene link); crop_far_distance
  *     at crop_distance turns them off;
+ *   - a crop pair among the 2 nearest (by code distance) of one of its
+ *     rows is checked whatever the nearest-candidate cap says; the third
+ *     of both rows is not;
+ *   - a group holding camera K and camera L at one time never takes L at
+ *     another (every camera of a group is compared); a medoid's group
+ *     takes the nearer of two exposures of one camera, not both;
  *   - near pairs beyond confirm_distance (15) are left to the check: none
  *     joins on the hashes alone; a copy or near copy joins, the same scene
  *     joins when one row is dated, no verdict keeps them apart; pairs
@@ -569,6 +575,111 @@ static void confirm_band(void)
 		dp_clusters_free(&c);
 }
 
+/*
+ * Crop pairs past the nearest-candidate cap (align_nearest 1), ten rows of
+ * crop_table(): (0, 1) row 1's frame 2 bits from row 0's centre 3, far in
+ * PDQ; rows 2, 3 are 40 and 50 from row 0, rows 4, 5 from row 1, and
+ * (2, 3), (4, 5) 90 apart, the nearest of neither of their rows. Then rows 6, 7 (frames 0 and 1 bit from row 0's centres)
+ * and 8, 9 (likewise of row 1) get codes: (0, 1) is no longer among the 2
+ * nearest crop pairs of either row, and the cap applies to it.
+ */
+static void crop_near_cap(void)
+{
+	static struct fixture f;
+	struct dp_table t;
+	struct dp_cluster_opts o;
+	struct dp_clusters c;
+	struct dp_err err;
+	int rc, checked[3];
+
+	crop_table(&f, 10, 900, &t);
+	for (int k = 0; k < 2; k++) {
+		set_code(f.pdq[2 + 2 * k], 900 + (uint64_t)k, 0, 40);
+		set_code(f.pdq[3 + 2 * k], 900 + (uint64_t)k, 100, 150);
+	}
+	crop_code[1][0] = flip(crop_code[0][3], 0, 2);
+	crop_code[6][0] = crop_code[0][1];
+	crop_code[7][0] = flip(crop_code[0][2], 0, 1);
+	crop_code[8][0] = crop_code[1][1];
+	crop_code[9][0] = flip(crop_code[1][2], 0, 1);
+	dp_cluster_opts_default(&o);
+	o.threads = 1;
+	o.align_nearest = 1;
+	dp_err_clear(&err);
+	recorded_verdict = DP_ALIGN_COPY;
+	for (int run = 0; run < 3; run++) {
+		for (int r = 6; r < 10; r++)
+			crop_has[r] = run > 0;
+		o.align_nearest = run < 2 ? 1 : 0;
+		memset(seen, 0, sizeof(seen));
+		rc = dp_cluster_run(&t, &o, serial_pairs, record_align, fake_crops, &c, &err);
+		if (rc) {
+			tap_ok(0, "crop pairs past the cap: runs (%s)", err.msg);
+			return;
+		}
+		checked[run] = (int)seen[0][1];
+		if (run == 0)
+			tap_ok(checked[0] == 1 && seen[0][2] == 1 && seen[1][4] == 1 && !seen[2][3] &&
+			       !seen[4][5], "the nearest crop pair of a row is checked past the cap "
+			       "(align_nearest 1), which drops candidates nearest to neither row");
+		dp_clusters_free(&c);
+	}
+	tap_ok(checked[1] == 0 && checked[2] == 1,
+	       "a crop pair third by code distance for both rows is capped (%d), unless the cap "
+	       "is off (%d)", checked[1], checked[2]);
+	recorded_verdict = DP_ALIGN_NONE;
+}
+
+/*
+ * Two exposures of one camera never share a shot group, at either stage.
+ * Merges: rows 0 (camera K at t1), 1 (camera L at t2) and 2 (L at t3), 40,
+ * 50 and 90 apart, all copies by the check: {0, 1} merge first (two
+ * cameras); {2} then meets a group that holds L at another time (before,
+ * only the group's first dated row, 0, was compared). Medoid split: rows
+ * 4 and 5 (camera K at two times) and 3 (undated), 5, 8 and 13 apart,
+ * within confirm_distance: 3 is the medoid and takes 4, the nearer; 5 is
+ * left out.
+ */
+static void exposure_chains(void)
+{
+	static struct fixture f;
+	static const char *times[6] = { "2020-03-01T08:00:00", "2020-03-01T09:00:00",
+					"2020-03-01T09:10:00", "", "2020-03-02T08:00:00",
+					"2020-03-02T08:00:20" };
+	static const char *serials[6] = { "K", "L", "L", "", "K", "K" };
+	struct dp_table t;
+	struct dp_cluster_opts o;
+	struct dp_clusters c;
+	struct dp_err err;
+
+	fixture_table(&f, 6, &t);
+	set_code(f.pdq[0], 1001, 0, 0);
+	set_code(f.pdq[1], 1001, 0, 40);
+	set_code(f.pdq[2], 1001, 100, 150);
+	set_code(f.pdq[3], 1002, 0, 0);
+	set_code(f.pdq[4], 1002, 0, 5);
+	set_code(f.pdq[5], 1002, 100, 108);
+	for (int r = 0; r < 6; r++) {
+		f.times[r] = (char *)times[r];
+		f.serials[r] = (char *)serials[r];
+	}
+	dp_cluster_opts_default(&o);
+	o.threads = 1;
+	dp_err_clear(&err);
+	recorded_verdict = DP_ALIGN_COPY;
+	if (dp_cluster_run(&t, &o, serial_pairs, record_align, NULL, &c, &err)) {
+		tap_ok(0, "two exposures: runs (%s)", err.msg);
+		return;
+	}
+	tap_ok(c.shot[0] == c.shot[1] && c.shot[2] != c.shot[0] && c.n_copies_refused == 2,
+	       "a copy does not merge a group holding another exposure of its camera, "
+	       "whatever other cameras the group holds (%zu refused)", c.n_copies_refused);
+	tap_ok(c.shot[3] == c.shot[4] && c.shot[5] != c.shot[3] && c.n_split_exposures == 1,
+	       "a medoid's group takes the nearer of two exposures of one camera, not both");
+	dp_clusters_free(&c);
+	recorded_verdict = DP_ALIGN_NONE;
+}
+
 int main(int argc, char **argv)
 {
 	/* base, flipped bits [lo, hi), capture time, camera serial */
@@ -709,6 +820,8 @@ int main(int argc, char **argv)
 	nearest_cap(seed);
 	crop_pairs();
 	crop_far_pairs();
+	crop_near_cap();
+	exposure_chains();
 	confirm_band();
 	return tap_done();
 }
