@@ -159,14 +159,40 @@ static void gradients(const float *im, float *gx, float *gy, int n)
 		}
 }
 
+/*
+ * The range of the stretch: lo, hi of in such that at most
+ * DP_ALIGN_STRETCH_CLIP of the pixels lie below lo and as many above hi,
+ * to 1/16 of a grey level (in 0..256, 4096 bins), within min..max.
+ */
+static void stretch_range(const float in[DP_ALIGN_BYTES], float *lo_out, float *hi_out)
+{
+	enum { BINS = 4096, PER_LEVEL = BINS / 256 };
+	uint16_t hist[BINS] = { 0 };
+	int cut = (int)(DP_ALIGN_STRETCH_CLIP * DP_ALIGN_BYTES), below = 0, above = 0, lo, hi;
+	float mn = in[0], mx = in[0];
+
+	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
+		int b = (int)(in[i] * PER_LEVEL);
+
+		hist[b < 0 ? 0 : b >= BINS ? BINS - 1 : b]++;
+		mn = in[i] < mn ? in[i] : mn;
+		mx = in[i] > mx ? in[i] : mx;
+	}
+	for (lo = 0; lo < BINS - 1 && below + hist[lo] <= cut; lo++)
+		below += hist[lo];
+	for (hi = BINS - 1; hi > 0 && above + hist[hi] <= cut; hi--)
+		above += hist[hi];
+	*lo_out = (float)lo / PER_LEVEL > mn ? (float)lo / PER_LEVEL : mn;
+	*hi_out = (float)(hi + 1) / PER_LEVEL < mx ? (float)(hi + 1) / PER_LEVEL : mx;
+	if (*hi_out < *lo_out)
+		*hi_out = *lo_out;
+}
+
 void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES], float tone[2])
 {
-	float lo = in[0], hi = in[0], g = 1.0f, o;
+	float lo, hi, g = 1.0f, o;
 
-	for (int i = 1; i < DP_ALIGN_BYTES; i++) {
-		lo = in[i] < lo ? in[i] : lo;
-		hi = in[i] > hi ? in[i] : hi;
-	}
+	stretch_range(in, &lo, &hi);
 	if (hi - lo > 0.0f)
 		g = 255.0f / (hi - lo);
 	g = g < 1.0f ? 1.0f : g > DP_ALIGN_MAX_GAIN ? DP_ALIGN_MAX_GAIN : g;

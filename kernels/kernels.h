@@ -116,12 +116,17 @@ void dp_resize_area_scalar(const float *in, int in_w, int in_h,
 /*
  * dp_align_to_bytes - a 64 x 64 float luma (0..255) to thumbnail bytes,
  * stretched to the full range: out = round(g in + o), clamped to 0..255,
- * where g = 255 / (max - min) of in, kept within 1 .. DP_ALIGN_MAX_GAIN,
- * and o puts the middle of min..max at 127.5. A smooth picture's texture,
- * a grey level or less, then survives the rounding (one level of the bytes
- * is 1/g of the luma's), which is what the alignment check fits on. tone
- * (may be NULL) receives g and o, so in ~ (out - o) / g. Pure.
+ * where g = 255 / (hi - lo), kept within 1 .. DP_ALIGN_MAX_GAIN, and o
+ * puts the middle of lo..hi at 127.5. lo and hi are the extremes of in
+ * once DP_ALIGN_STRETCH_CLIP of the pixels at each end are left out (to
+ * 1/16 of a grey level): those clip to 0 and 255, so a caption or a
+ * timestamp burnt into a smooth picture does not set its range. A smooth
+ * picture's texture, a grey level or less, then survives the rounding
+ * (one level of the bytes is 1/g of the luma's), which is what the
+ * alignment check fits on. tone (may be NULL) receives g and o, so
+ * in ~ (out - o) / g where out is not clipped. Pure.
  */
+#define DP_ALIGN_STRETCH_CLIP 0.03f
 #define DP_ALIGN_MAX_GAIN 16.0f
 void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTES], float tone[2]);
 

@@ -6,7 +6,7 @@
  * centre), then area-averaged to a 64 x 64 byte thumbnail, stretched to
  * the full range, the way scan makes them. Checked:
  *   - the stretch (dp_align_to_bytes): its gain, its bound, the tone that
- *     undoes it;
+ *     undoes it, the few pixels at each end it clips (a caption);
  *   - the tone test of smooth pictures (dp_align_same_tone): a copy's
  *     luma keeps its mean and spread, a brighter or deeper one does not;
  *   - the same view, crops of 1-8% per side, crops with a tone change, and
@@ -167,11 +167,6 @@ static void caption(float t[DP_ALIGN_BYTES], int corner, int h, int len)
 
 static struct dp_align_work work;
 
-/*
- * dp_align_to_bytes: a full-range picture is only rounded; a narrower one
- * is stretched to the full range, at most DP_ALIGN_MAX_GAIN times, with
- * the tone that undoes it; a flat one is mid-grey.
- */
 /* The least and greatest of a thumbnail's bytes. */
 static void byte_range(const uint8_t t[DP_ALIGN_BYTES], int *lo, int *hi)
 {
@@ -183,32 +178,58 @@ static void byte_range(const uint8_t t[DP_ALIGN_BYTES], int *lo, int *hi)
 	}
 }
 
+/*
+ * dp_align_to_bytes: a full-range picture is only rounded; a narrower one
+ * is stretched to the full range, at most DP_ALIGN_MAX_GAIN times, with
+ * the tone that undoes it, leaving out (clipping) DP_ALIGN_STRETCH_CLIP of
+ * its pixels at each end; a caption on a faint texture does not set the
+ * range; a flat picture is mid-grey.
+ */
 static void to_bytes(void)
 {
 	static float in[DP_ALIGN_BYTES];
 	uint8_t out[DP_ALIGN_BYTES];
 	float tone[2];
 	double worst = 0;
-	int lo, hi, levels = 0, seen[256] = { 0 };
+	int lo, hi, clipped, levels = 0, seen[256] = { 0 };
 
+	/* A ramp over 8..247 and a tenth of the pixels at each of 0 and 255. */
 	for (int i = 0; i < DP_ALIGN_BYTES; i++)
-		in[i] = 255.0f * (float)i / (DP_ALIGN_BYTES - 1);
+		in[i] = i < DP_ALIGN_BYTES / 10 ? 0.0f : i >= DP_ALIGN_BYTES * 9 / 10 ? 255.0f :
+			8.0f + 239.0f * (float)i / (DP_ALIGN_BYTES - 1);
 	dp_align_to_bytes(in, out, tone);
 	for (int i = 0; i < DP_ALIGN_BYTES; i++)
 		worst = fmax(worst, fabs(out[i] - in[i]));
 	tap_ok(tone[0] == 1.0f && fabsf(tone[1]) < 1e-4f && worst <= 0.5 + 1e-4,
 	       "a picture spanning 0..255 is only rounded (gain %g, offset %g, error %.3f)", tone[0], tone[1], worst);
 
+	/* 100..140, evenly: 3% at each end clip, the rest is undone by the tone. */
 	for (int i = 0; i < DP_ALIGN_BYTES; i++)
 		in[i] = 100.0f + 40.0f * (float)((i * 37) % DP_ALIGN_BYTES) / (DP_ALIGN_BYTES - 1);
 	dp_align_to_bytes(in, out, tone);
 	worst = 0;
-	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+	clipped = 0;
+	for (int i = 0; i < DP_ALIGN_BYTES; i++) {
+		if (out[i] == 0 || out[i] == 255) {
+			clipped++;
+			continue;
+		}
 		worst = fmax(worst, fabs((out[i] - tone[1]) / tone[0] - in[i]));
+	}
 	byte_range(out, &lo, &hi);
-	tap_ok(fabsf(tone[0] - 255.0f / 40.0f) < 1e-4f && lo == 0 && hi == 255 && worst <= 0.5 / tone[0] + 1e-4,
-	       "a picture spanning 100..140 is stretched to 0..255 (gain %g, bytes %d..%d), "
-	       "(out - offset) / gain within half a level of it (%.4f)", tone[0], lo, hi, worst);
+	tap_ok(fabs(tone[0] - 255.0 / (40.0 * (1.0 - 2.0 * DP_ALIGN_STRETCH_CLIP))) < 0.05 && lo == 0 &&
+	       hi == 255 && clipped <= (int)(2.0f * DP_ALIGN_STRETCH_CLIP * DP_ALIGN_BYTES) + 16 &&
+	       worst <= 0.5 / tone[0] + 1e-4,
+	       "a picture spanning 100..140 is stretched to 0..255 (gain %g, %d bytes clipped), "
+	       "(out - offset) / gain within half a level of the rest (%.4f)", tone[0], clipped, worst);
+
+	/* A faint texture, 1.5 levels deep, with a caption on 2%: the caption clips. */
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		in[i] = i % 64 < 16 && i / 64 < 5 ? 250.0f :
+			60.0f + 0.75f * sinf((float)(i % 64) * 0.4f) * cosf((float)(i / 64) * 0.3f);
+	dp_align_to_bytes(in, out, tone);
+	tap_ok(tone[0] == DP_ALIGN_MAX_GAIN && out[0] == 255,
+	       "a caption on 2%% of a faint texture does not set the range (gain %g)", tone[0]);
 
 	/* A faint texture, 1.5 grey levels deep: 2-3 levels rounded, many stretched. */
 	for (int i = 0; i < DP_ALIGN_BYTES; i++)
