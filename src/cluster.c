@@ -747,7 +747,9 @@ out:
  * low-information pairs the second hash rejected) raise the verdict one
  * step: a near copy is a copy, and the same scene counts as a near copy
  * does further out. A far crop pair (FAR_CROP, one of its rows dated)
- * counts only as a copy.
+ * counts only as a copy. Beyond align_distance two undated smooth pictures
+ * (PDQ quality under DP_FLAT_QUALITY: a gradient aligns with any other of
+ * its direction) are never the same scene.
  */
 static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kind, int scene_kind,
 		       dp_align_check_fn align, struct dp_err *err)
@@ -776,11 +778,14 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 		int near = d <= (uint32_t)x->o->max_distance;
 		int weak = (v == DP_ALIGN_COPY && far) ||
 			   (v == (near ? DP_ALIGN_SCENE : DP_ALIGN_NEAR_COPY));
+		int smooth = x->t->pdq_quality[i] < DP_FLAT_QUALITY &&
+			     x->t->pdq_quality[j] < DP_FLAT_QUALITY;
 		int as = instant[k] ? DP_MATCH_INSTANT :
 			 pairs->v[k].d & FAR_CROP ? (v == DP_ALIGN_COPY ? copy_kind : -1) :
 			 (v == DP_ALIGN_COPY && !far) || (v == DP_ALIGN_NEAR_COPY && near) ? copy_kind :
 			 weak && (dated(x->t, i) || dated(x->t, j)) ? copy_kind :
-			 weak || v == DP_ALIGN_SCENE ? scene_kind : -1;
+			 (weak || v == DP_ALIGN_SCENE) &&
+			 !(far && smooth && !dated(x->t, i) && !dated(x->t, j)) ? scene_kind : -1;
 
 		r += !instant[k];
 		if (as < 0)

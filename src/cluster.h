@@ -117,7 +117,7 @@ struct dp_cluster_opts {
 #define DP_CROP_DISTANCE_DEFAULT 8
 #define DP_CROP_FAR_DISTANCE_DEFAULT 14
 #define DP_CROP_NEAREST 2    /* crop pairs per row (least code distance) past the cap; far: all kept */
-#define DP_FLAT_QUALITY 10   /* PDQ quality under which two pictures may match by tone alone */
+#define DP_FLAT_QUALITY 10   /* PDQ quality of smooth pictures: tone decides, far links need a date */
 #define DP_CONFIRM_DISTANCE_DEFAULT 15   /* "auto" when the alignment check runs */
 void dp_cluster_opts_default(struct dp_cluster_opts *o);
 

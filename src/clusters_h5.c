@@ -86,7 +86,8 @@ static const char method_text[] =
 	"(different capture times); a candidate within max_distance is a copy also when "
 	"the thumbnails align as a near copy (a small turn), or as the same scene with a "
 	"dated row; two smooth pictures (PDQ quality < 10) that do not align but hold the same "
-	"luma (mean within 0.3 grey levels, spread within 20%) are a near copy; scenes: shot groups of one camera (serial, else make+model) whose capture "
+	"luma (mean within 0.3 grey levels, spread within 20%) are a near copy, and beyond "
+	"align_distance two undated ones are never the same scene; scenes: shot groups of one camera (serial, else make+model) whose capture "
 	"times follow within scene_gap_s, or within scene_link_gap_s with aligned "
 	"thumbnails, and scene links of aligned candidates; keeper: largest resolution, then "
 	"largest file, then first path";

@@ -34,7 +34,8 @@
  *     is within crop_distance of a code of the other (8 in, 9 out), not when
  *     only two centres are close nor for a row without codes; a copy
  *     verdict on such a pair joins only when one of its rows is dated, and
- *     links the scene otherwise; with crop_distance 0 there are none;
+ *     links the scene otherwise, unless both rows are smooth (PDQ quality
+ *     under DP_FLAT_QUALITY) and undated; with crop_distance 0 there are none;
  *   - far crop pairs (codes 9-14 apart) are checked only where a row is
  *     dated, and only the 2 nearest of one of their rows; only a copy
  *     verdict joins them (no near copy, no scene link); crop_far_distance
@@ -417,6 +418,18 @@ static void crop_pairs(void)
 			tap_ok(c.label[2] == c.label[3] && c.label[7] == c.label[8] &&
 			       c.label[4] != c.label[5] && c.n_scene_links == 2,
 			       "... and links their scene instead");
+		if (level == DP_LEVEL_SCENE) {   /* (7, 8) as two smooth pictures: no link */
+			dp_clusters_free(&c);
+			f.quality[7] = f.quality[8] = DP_FLAT_QUALITY - 1;
+			rc = dp_cluster_run(&t, &o, serial_pairs, record_align, fake_crops, &c, &err);
+			tap_ok(rc == 0 && c.label[2] == c.label[3] && c.label[7] != c.label[8] &&
+			       c.n_scene_links == 1,
+			       "... but not between two undated smooth pictures (a gradient aligns "
+			       "with any other)");
+			f.quality[7] = f.quality[8] = 100;
+			if (rc)
+				return;
+		}
 		dp_clusters_free(&c);
 	}
 	o.level = DP_LEVEL_SHOT;
