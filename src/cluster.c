@@ -935,6 +935,13 @@ static int cmp_near_medoid(const void *a, const void *b, void *arg)
 	return (u > v) - (u < v);
 }
 
+/* split_component's scratch: the dated rows a medoid's group took, and
+ * those it left out (another exposure of a camera it holds). */
+struct split_scratch {
+	uint32_t *dates, *left;
+	size_t cap_dates, cap_left;
+};
+
 /* Append row r to the growing array *v of *n rows (capacity *cap). */
 static int push_row(uint32_t **v, size_t *n, size_t *cap, uint32_t r)
 {
@@ -958,7 +965,7 @@ static int push_row(uint32_t **v, size_t *n, size_t *cap, uint32_t r)
  * mark: scratch over rows (0 = not in the current set).
  */
 static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mark,
-			   uint32_t *stack, uint32_t **dates, size_t *cap)
+			   uint32_t *stack, struct split_scratch *sc)
 {
 	size_t lo = 0;
 	int rc;
@@ -1004,33 +1011,46 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 				best = i;
 			}
 		}
-		/* The medoid's group: members within split_distance of it, nearest
-		 * first, but no two exposures of one camera (two_exposures). */
+		/* The medoid's group: members within split_distance of it, but no
+		 * two exposures of one camera (two_exposures): of those the nearer
+		 * to the medoid is taken; the other is left out, and so is every
+		 * undated member nearer to it than to the medoid (its copies). */
 		{
 			uint32_t med = set[best], *near = stack;
-			size_t g = 0, nn = 0, nd = 0;
+			size_t g = 0, nn = 0, nd = 0, nx = 0;
 			struct near_ctx nc = { x, med };
 
 			for (size_t i = 0; i < ncomp; i++)
 				if (i != best && row_distance(x, med, set[i]) <= (unsigned)x->o->split_distance)
 					near[nn++] = set[i];
 			qsort_r(near, nn, sizeof(uint32_t), cmp_near_medoid, &nc);
-			if (dated(x->t, med) && (rc = push_row(dates, &nd, cap, med)) != 0)
+			if (dated(x->t, med) && (rc = push_row(&sc->dates, &nd, &sc->cap_dates, med)) != 0)
 				return rc;
 			mark[med] = 3;
-			for (size_t i = 0; i < nn; i++) {
+			for (size_t i = 0; i < nn; i++) {   /* the dated members, nearest first */
 				uint32_t v = near[i];
 				int ok = 1;
 
-				for (size_t e = 0; ok && e < nd; e++)
-					ok = !two_exposures(x->t, (*dates)[e], v);
-				if (!ok) {
-					x->c->n_split_exposures++;
+				if (!dated(x->t, v))
 					continue;
-				}
-				mark[v] = 3;
-				if (dated(x->t, v) && (rc = push_row(dates, &nd, cap, v)) != 0)
+				for (size_t e = 0; ok && e < nd; e++)
+					ok = !two_exposures(x->t, sc->dates[e], v);
+				if (ok)
+					mark[v] = 3;
+				if ((rc = ok ? push_row(&sc->dates, &nd, &sc->cap_dates, v)
+					     : push_row(&sc->left, &nx, &sc->cap_left, v)) != 0)
 					return rc;
+			}
+			x->c->n_split_exposures += nx;
+			for (size_t i = 0; i < nn; i++) {   /* then the undated ones */
+				uint32_t v = near[i];
+				unsigned dm = row_distance(x, med, v);
+				int ok = !dated(x->t, v);
+
+				for (size_t e = 0; ok && e < nx; e++)
+					ok = row_distance(x, sc->left[e], v) >= dm;
+				if (ok)
+					mark[v] = 3;
 			}
 			for (size_t i = 0; i < ncomp; i++)
 				if (mark[set[i]] == 3) {
@@ -1149,8 +1169,7 @@ static int shot_groups(struct ctx *x)
 	uint32_t *order = malloc((x->nids ? x->nids : 1) * sizeof(uint32_t));
 	uint32_t *stack = malloc((x->nids ? x->nids : 1) * sizeof(uint32_t));
 	uint8_t *mark = calloc(n ? n : 1, 1);
-	uint32_t *dates = NULL;   /* split_component's scratch: dated rows of a group */
-	size_t cap = 0;
+	struct split_scratch sc = { 0 };
 	int rc = DP_E_NOMEM;
 
 	if (!comp_parent || !order || !stack || !mark)
@@ -1186,14 +1205,15 @@ static int shot_groups(struct ctx *x)
 			while (e < x->nids && uf_find(comp_parent, order[e]) == root)
 				e++;
 			if (e - m > 1 &&
-			    (rc = split_component(x, order + m, e - m, mark, stack, &dates, &cap)))
+			    (rc = split_component(x, order + m, e - m, mark, stack, &sc)))
 				goto out;
 			m = e;
 		}
 	}
 	rc = merge_copies(x);
 out:
-	free(dates);
+	free(sc.dates);
+	free(sc.left);
 	free(comp_parent);
 	free(order);
 	free(stack);

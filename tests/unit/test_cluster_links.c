@@ -650,29 +650,30 @@ static void crop_near_cap(void)
  * cameras); {2} then meets a group that holds L at another time (before,
  * only the group's first dated row, 0, was compared). Medoid split: rows
  * 4 and 5 (camera K at two times) and 3 (undated), 5, 8 and 13 apart,
- * within confirm_distance: 3 is the medoid and takes 4, the nearer; 5 is
- * left out.
+ * within confirm_distance, and 6, undated, a copy of 5 (0 apart): 3 is the
+ * medoid and takes 4, the nearer; 5 is left out, and 6 with it.
  */
 static void exposure_chains(void)
 {
 	static struct fixture f;
-	static const char *times[6] = { "2020-03-01T08:00:00", "2020-03-01T09:00:00",
+	static const char *times[7] = { "2020-03-01T08:00:00", "2020-03-01T09:00:00",
 					"2020-03-01T09:10:00", "", "2020-03-02T08:00:00",
-					"2020-03-02T08:00:20" };
-	static const char *serials[6] = { "K", "L", "L", "", "K", "K" };
+					"2020-03-02T08:00:20", "" };
+	static const char *serials[7] = { "K", "L", "L", "", "K", "K", "" };
 	struct dp_table t;
 	struct dp_cluster_opts o;
 	struct dp_clusters c;
 	struct dp_err err;
 
-	fixture_table(&f, 6, &t);
+	fixture_table(&f, 7, &t);
 	set_code(f.pdq[0], 1001, 0, 0);
 	set_code(f.pdq[1], 1001, 0, 40);
 	set_code(f.pdq[2], 1001, 100, 150);
 	set_code(f.pdq[3], 1002, 0, 0);
 	set_code(f.pdq[4], 1002, 0, 5);
 	set_code(f.pdq[5], 1002, 100, 108);
-	for (int r = 0; r < 6; r++) {
+	set_code(f.pdq[6], 1002, 100, 108);
+	for (int r = 0; r < 7; r++) {
 		f.times[r] = (char *)times[r];
 		f.serials[r] = (char *)serials[r];
 	}
@@ -689,6 +690,7 @@ static void exposure_chains(void)
 	       "whatever other cameras the group holds (%zu refused)", c.n_copies_refused);
 	tap_ok(c.shot[3] == c.shot[4] && c.shot[5] != c.shot[3] && c.n_split_exposures == 1,
 	       "a medoid's group takes the nearer of two exposures of one camera, not both");
+	tap_ok(c.shot[6] == c.shot[5], "an undated copy nearer to the exposure left out goes with it");
 	dp_clusters_free(&c);
 	recorded_verdict = DP_ALIGN_NONE;
 }
