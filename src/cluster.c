@@ -414,6 +414,14 @@ static int dated(const struct dp_table *t, uint32_t r)
  */
 #define FAR_CROP 0x80000000u
 
+/*
+ * In pair_match while dp_cluster_run works (never stored): a copy the
+ * check did not find on its own pixels, but raised to one by the hashes'
+ * closeness, a dated row, or the luma of smooth pictures. merge_copies
+ * takes such pairs after the check's own copies.
+ */
+#define WEAK_MATCH 0x80
+
 /* Row pairs by code distance, then rows: the order far crop pairs are capped in. */
 static int cmp_code_distance(const void *a, const void *b)
 {
@@ -579,7 +587,7 @@ static int merge_matches(struct dp_clusters *c, const struct dp_pairs *add, cons
 /* How pair k of c was matched. */
 static int match(const struct dp_clusters *c, size_t k)
 {
-	return c->pair_match ? c->pair_match[k] : DP_MATCH_HASH;
+	return c->pair_match ? c->pair_match[k] & ~WEAK_MATCH : DP_MATCH_HASH;
 }
 
 /*
@@ -791,6 +799,8 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 		if (as < 0)
 			continue;
 		kind[keep.n] = (uint8_t)as;
+		if (as == copy_kind && !instant[k] && !(v == DP_ALIGN_COPY && !far))
+			kind[keep.n] |= WEAK_MATCH;
 		if (dp_pairs_push(&keep, i, j, d))
 			goto out;
 	}
@@ -1069,11 +1079,17 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 	return 0;
 }
 
-static int cmp_pair_distance(const void *a, const void *b, void *pairs)
+/* Copy pairs k of c: the check's own copies first, then by distance, then k. */
+static int cmp_pair_distance(const void *a, const void *b, void *clusters)
 {
-	const struct dp_pair *v = ((const struct dp_pairs *)pairs)->v;
+	const struct dp_clusters *c = clusters;
+	const struct dp_pair *v = c->pairs.v;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int wx = c->pair_match && (c->pair_match[x] & WEAK_MATCH);
+	int wy = c->pair_match && (c->pair_match[y] & WEAK_MATCH);
 
+	if (wx != wy)
+		return wx - wy;
 	if (v[x].d != v[y].d)
 		return v[x].d < v[y].d ? -1 : 1;
 	return (x > y) - (x < y);
@@ -1109,7 +1125,7 @@ static void chain_add(const struct dp_table *t, int64_t *head, int64_t *next, ui
 
 /*
  * Copies (aligned, or of one exposure) merge the shot groups of their rows,
- * closest pairs first, unless the two groups hold two exposures of one
+ * the check's own copies first (WEAK_MATCH last), closest pairs first, unless the two groups hold two exposures of one
  * camera (two_exposures of a dated row of each; a group can hold several
  * cameras): then the pixels matched two shots of a scene, whatever they
  * look like.
@@ -1133,7 +1149,7 @@ static int merge_copies(struct ctx *x)
 	for (size_t k = 0; k < p->n; k++)
 		if (match(x->c, k) == DP_MATCH_COPY || match(x->c, k) == DP_MATCH_INSTANT)
 			order[m++] = k;
-	qsort_r(order, m, sizeof(size_t), cmp_pair_distance, (void *)p);
+	qsort_r(order, m, sizeof(size_t), cmp_pair_distance, (void *)x->c);
 	for (size_t k = 0; k < m; k++) {
 		uint32_t a = uf_find(x->parent, p->v[order[k]].i), b = uf_find(x->parent, p->v[order[k]].j);
 		uint32_t root, other;
@@ -1686,6 +1702,8 @@ int dp_cluster_run(const struct dp_table *t, const struct dp_cluster_opts *o,
 		c->n_scene_links += match(c, k) == DP_MATCH_SCENE;
 		c->n_instant += match(c, k) == DP_MATCH_INSTANT;
 	}
+	for (size_t k = 0; c->pair_match && k < c->pairs.n; k++)
+		c->pair_match[k] &= (uint8_t)~WEAK_MATCH;
 	number_exact(c);
 	rc = 0;
 	goto out;

@@ -46,6 +46,8 @@
  *   - a group holding camera K and camera L at one time never takes L at
  *     another (every camera of a group is compared); a medoid's group
  *     takes the nearer of two exposures of one camera, not both;
+ *   - copies the check found on the pixels alone merge before those raised
+ *     to copies by a date, however close those are;
  *   - near pairs beyond confirm_distance (15) are left to the check: none
  *     joins on the hashes alone; a copy or near copy joins, the same scene
  *     joins when one row is dated, no verdict keeps them apart; pairs
@@ -695,6 +697,53 @@ static void exposure_chains(void)
 	recorded_verdict = DP_ALIGN_NONE;
 }
 
+/* The verdicts of merge_rounds(): (0, 2) a near copy, (1, 2) a copy. */
+static int rounds_align(const struct dp_table *t, const struct dp_pairs *cand, int threads,
+			uint8_t *verdict, struct dp_err *err)
+{
+	(void)t;
+	(void)threads;
+	(void)err;
+	for (size_t k = 0; k < cand->n; k++)
+		verdict[k] = cand->v[k].i == 0 && cand->v[k].j == 2 ? DP_ALIGN_NEAR_COPY :
+			     cand->v[k].i == 1 && cand->v[k].j == 2 ? DP_ALIGN_COPY : DP_ALIGN_NONE;
+	return 0;
+}
+
+/*
+ * Rows 0 and 1, two exposures of camera K, and 2, undated, 40 from 0 and 50
+ * from 1: the check says (0, 2) is a near copy (a copy, as 0 is dated) and
+ * (1, 2) a copy on its pixels alone. The latter merges first, though
+ * farther: 2 joins 1, and 0 stays apart.
+ */
+static void merge_rounds(void)
+{
+	static struct fixture f;
+	struct dp_table t;
+	struct dp_cluster_opts o;
+	struct dp_clusters c;
+	struct dp_err err;
+
+	fixture_table(&f, 3, &t);
+	set_code(f.pdq[0], 1101, 0, 0);
+	set_code(f.pdq[1], 1101, 0, 90);
+	set_code(f.pdq[2], 1101, 0, 40);
+	f.times[0] = (char *)"2020-04-01T08:00:00";
+	f.times[1] = (char *)"2020-04-01T08:00:30";
+	f.serials[0] = f.serials[1] = (char *)"K";
+	dp_cluster_opts_default(&o);
+	o.threads = 1;
+	dp_err_clear(&err);
+	if (dp_cluster_run(&t, &o, serial_pairs, rounds_align, NULL, &c, &err)) {
+		tap_ok(0, "merge rounds: runs (%s)", err.msg);
+		return;
+	}
+	tap_ok(c.shot[2] == c.shot[1] && c.shot[0] != c.shot[1] && c.n_copies_refused == 1 &&
+	       c.pair_match[0] <= DP_MATCH_INSTANT,
+	       "a copy on the pixels alone merges before a closer near copy raised by a date");
+	dp_clusters_free(&c);
+}
+
 int main(int argc, char **argv)
 {
 	/* base, flipped bits [lo, hi), capture time, camera serial */
@@ -837,6 +886,7 @@ int main(int argc, char **argv)
 	crop_far_pairs();
 	crop_near_cap();
 	exposure_chains();
+	merge_rounds();
 	confirm_band();
 	return tap_done();
 }
