@@ -1031,7 +1031,8 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 			struct near_ctx nc = { x, med };
 
 			for (size_t i = 0; i < ncomp; i++)
-				if (i != best && row_distance(x, med, set[i]) <= (unsigned)x->o->split_distance)
+				if (i != best &&
+				    row_distance(x, med, set[i]) <= (unsigned)x->o->split_distance)
 					near[nn++] = set[i];
 			qsort_r(near, nn, sizeof(uint32_t), cmp_near_medoid, &nc);
 			if (dated(x->t, med) && (rc = push_row(&sc->dates, &nd, &sc->cap_dates, med)) != 0)
@@ -1124,11 +1125,11 @@ static void chain_add(const struct dp_table *t, int64_t *head, int64_t *next, ui
 }
 
 /*
- * Copies (aligned, or of one exposure) merge the shot groups of their rows,
- * the check's own copies first (WEAK_MATCH last), closest pairs first, unless the two groups hold two exposures of one
- * camera (two_exposures of a dated row of each; a group can hold several
- * cameras): then the pixels matched two shots of a scene, whatever they
- * look like.
+ * Copies (aligned, or of one exposure) merge the shot groups of their rows:
+ * the check's own copies first (WEAK_MATCH last), each round closest pairs
+ * first, unless the two groups hold two exposures of one camera
+ * (two_exposures of a dated row of each; a group can hold several cameras):
+ * then the pixels matched two shots of a scene, whatever they look like.
  */
 static int merge_copies(struct ctx *x)
 {

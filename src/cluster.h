@@ -44,12 +44,13 @@
  *   5. shots: connected components of the near pairs, split so that no
  *      group chains unrelated photos: the medoid of a component (least total
  *      distance to its members) takes every member within split_distance of
- *      it, nearest first, except a row that is another exposure of one
- *      camera than a row it already took; what is left is split into
- *      components again and treated the same way, until every group lies
- *      within split_distance of its medoid; then groups joined by an
- *      aligned pair are merged, unless they hold two exposures of one
- *      camera;
+ *      it, but of two exposures of one camera only the nearer, and no
+ *      undated row nearer to an exposure it left out; what is left is
+ *      split into components again and treated the same way, until every
+ *      group lies within split_distance of its medoid; then groups joined
+ *      by an aligned pair are merged (the check's own copies first, then
+ *      those a date or close hashes made copies), unless they hold two
+ *      exposures of one camera;
  *   6. scenes (level scene): shot groups carry the capture metadata of any
  *      member (copies whose EXIF was stripped inherit it); per camera
  *      (serial, else make + model) groups are ordered by capture time and
@@ -116,8 +117,10 @@ struct dp_cluster_opts {
 #define DP_ALIGN_NEAREST_DEFAULT 8
 #define DP_CROP_DISTANCE_DEFAULT 8
 #define DP_CROP_FAR_DISTANCE_DEFAULT 14
-#define DP_CROP_NEAREST 2    /* crop pairs per row (least code distance) past the cap; far: all kept */
-#define DP_FLAT_QUALITY 10   /* PDQ quality of smooth pictures: tone decides, far links need a date */
+/* Crop pairs of a row (least code distance) checked past the cap; far ones: the only checked. */
+#define DP_CROP_NEAREST 2
+/* PDQ quality under which a picture is smooth: its luma decides, far scene links need a date. */
+#define DP_FLAT_QUALITY 10
 #define DP_CONFIRM_DISTANCE_DEFAULT 15   /* "auto" when the alignment check runs */
 void dp_cluster_opts_default(struct dp_cluster_opts *o);
 

@@ -594,9 +594,10 @@ static void confirm_band(void)
  * Crop pairs past the nearest-candidate cap (align_nearest 1), ten rows of
  * crop_table(): (0, 1) row 1's frame 2 bits from row 0's centre 3, far in
  * PDQ; rows 2, 3 are 40 and 50 from row 0, rows 4, 5 from row 1, and
- * (2, 3), (4, 5) 90 apart, the nearest of neither of their rows. Then rows 6, 7 (frames 0 and 1 bit from row 0's centres)
- * and 8, 9 (likewise of row 1) get codes: (0, 1) is no longer among the 2
- * nearest crop pairs of either row, and the cap applies to it.
+ * (2, 3), (4, 5) 90 apart, the nearest of neither of their rows. Then
+ * rows 6, 7 (frames 0 and 1 bit from row 0's centres) and 8, 9 (likewise
+ * of row 1) get codes: (0, 1) is no longer among the 2 nearest crop pairs
+ * of either row, and the cap applies to it.
  */
 static void crop_near_cap(void)
 {
