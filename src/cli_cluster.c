@@ -201,12 +201,12 @@ static void print_cluster_summary(const struct dp_clusters *c, const struct dp_c
 			"<= %d (of %zu, %zu by the crop codes alone, %zu of them far ones <= %d of a "
 			"dated file; the nearest %d of each file) are copies on their thumbnails, %zu "
 			"one exposure by camera and capture instant; %zu copy pairs left apart: two "
-			"exposures of one camera\n", c->n_aligned, c->n_aligned_checked, c->align_distance,
+			"exposures (capture times)\n", c->n_aligned, c->n_aligned_checked, c->align_distance,
 			c->crop_distance, c->n_candidates, c->n_crop_candidates, c->n_crop_far,
 			c->crop_far_distance, o->align_nearest, c->n_instant, c->n_copies_refused);
 	if (c->n_split_exposures)
-		fprintf(stderr, "doppel: %zu files kept out of a near group: another exposure of "
-			"its camera is in it\n", c->n_split_exposures);
+		fprintf(stderr, "doppel: %zu files kept out of a near group: another exposure "
+			"(capture time) is in it\n", c->n_split_exposures);
 	if (o->level == DP_LEVEL_SCENE && c->align_distance)
 		fprintf(stderr, "doppel: %zu scene links: thumbnails of two shots that align "
 			"(camera turned or moved)\n", c->n_scene_links);

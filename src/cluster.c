@@ -911,21 +911,24 @@ static int build_adjacency(struct ctx *x)
 }
 
 /*
- * Whether rows a and b are two exposures of one camera: the same camera and
- * capture times that differ (to the second, or to its fraction where both
- * give one). A camera takes one picture at a time, so such rows are two
- * shots. Two cameras say nothing: a copy can carry the EXIF of the device
- * that made it (a screenshot).
+ * Whether rows a and b are two exposures: both dated, and either the same
+ * camera with capture times that differ (to the second, or to its fraction
+ * where both give one: a camera takes one picture at a time), or two
+ * cameras with capture times that differ to the second. A copy keeps the
+ * capture time of its photo or has none; a copy stamped with the make,
+ * model and capture time of the device that made it would be a new shot
+ * (screenshots carry no camera name, and are not dated). Two cameras at
+ * one second say nothing.
  */
 static int two_exposures(const struct dp_table *t, uint32_t a, uint32_t b)
 {
 	const char *ta = t->capture_time[a], *tb = t->capture_time[b];
 
-	if (!dated(t, a) || !dated(t, b) || cmp_camera(t, a, b))
+	if (!dated(t, a) || !dated(t, b))
 		return 0;
 	if (strncmp(ta, tb, 19))
 		return 1;
-	return ta[19] == '.' && tb[19] == '.' && strcmp(ta, tb);
+	return !cmp_camera(t, a, b) && ta[19] == '.' && tb[19] == '.' && strcmp(ta, tb);
 }
 
 struct near_ctx {
@@ -946,7 +949,7 @@ static int cmp_near_medoid(const void *a, const void *b, void *arg)
 }
 
 /* split_component's scratch: the dated rows a medoid's group took, and
- * those it left out (another exposure of a camera it holds). */
+ * those it left out (another exposure than one it holds). */
 struct split_scratch {
 	uint32_t *dates, *left;
 	size_t cap_dates, cap_left;
@@ -1022,9 +1025,9 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 			}
 		}
 		/* The medoid's group: members within split_distance of it, but no
-		 * two exposures of one camera (two_exposures): of those the nearer
-		 * to the medoid is taken; the other is left out, and so is every
-		 * undated member nearer to it than to the medoid (its copies). */
+		 * two exposures (two_exposures): of those the nearer to the medoid
+		 * is taken; the other is left out, and so is every undated member
+		 * nearer to it than to the medoid (its copies). */
 		{
 			uint32_t med = set[best], *near = stack;
 			size_t g = 0, nn = 0, nd = 0, nx = 0;
@@ -1098,8 +1101,8 @@ static int cmp_pair_distance(const void *a, const void *b, void *clusters)
 
 /*
  * Per shot group (its root), a chain through next[] of its dated rows, one
- * per camera: the group's exposures. Whether the groups of roots a and b
- * hold two exposures of one camera.
+ * per camera and capture time: the group's exposures. Whether the groups of roots a and b
+ * hold two exposures.
  */
 static int chains_clash(const struct dp_table *t, const int64_t *head, const int64_t *next,
 			uint32_t a, uint32_t b)
@@ -1111,14 +1114,15 @@ static int chains_clash(const struct dp_table *t, const int64_t *head, const int
 	return 0;
 }
 
-/* Add row r to the chain of root a unless a row of its camera is there. */
+/* Add row r to the chain of root a unless a row of its camera and capture time is there. */
 static void chain_add(const struct dp_table *t, int64_t *head, int64_t *next, uint32_t a,
 		      uint32_t r)
 {
 	int64_t *at = &head[a];
 
 	for (; *at >= 0; at = &next[*at])
-		if (!cmp_camera(t, (uint32_t)*at, r))
+		if (!cmp_camera(t, (uint32_t)*at, r) &&
+		    !strcmp(t->capture_time[*at], t->capture_time[r]))
 			return;
 	*at = r;
 	next[r] = -1;
@@ -1127,9 +1131,9 @@ static void chain_add(const struct dp_table *t, int64_t *head, int64_t *next, ui
 /*
  * Copies (aligned, or of one exposure) merge the shot groups of their rows:
  * the check's own copies first (WEAK_MATCH last), each round closest pairs
- * first, unless the two groups hold two exposures of one camera
- * (two_exposures of a dated row of each; a group can hold several cameras):
- * then the pixels matched two shots of a scene, whatever they look like.
+ * first, unless the two groups hold two exposures (two_exposures of a
+ * dated row of each; a group can hold several cameras): then the pixels
+ * matched two shots of a scene, whatever they look like.
  */
 static int merge_copies(struct ctx *x)
 {

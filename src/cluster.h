@@ -44,13 +44,13 @@
  *   5. shots: connected components of the near pairs, split so that no
  *      group chains unrelated photos: the medoid of a component (least total
  *      distance to its members) takes every member within split_distance of
- *      it, but of two exposures of one camera only the nearer, and no
+ *      it, but of two exposures (two capture times) only the nearer, and no
  *      undated row nearer to an exposure it left out; what is left is
  *      split into components again and treated the same way, until every
  *      group lies within split_distance of its medoid; then groups joined
  *      by an aligned pair are merged (the check's own copies first, then
  *      those a date or close hashes made copies), unless they hold two
- *      exposures of one camera;
+ *      exposures;
  *   6. scenes (level scene): shot groups carry the capture metadata of any
  *      member (copies whose EXIF was stripped inherit it); per camera
  *      (serial, else make + model) groups are ordered by capture time and
@@ -145,7 +145,7 @@ struct dp_clusters {
 	int crop_far_distance;   /* far crop pairs' reach (crop_distance: none) */
 	int confirm_distance;    /* pairs within this are kept on the hashes (max_distance: all) */
 	size_t n_confirm;        /* candidates within max_distance: left to the check */
-	size_t n_copies_refused;  /* copy pairs whose groups hold two exposures of one camera */
+	size_t n_copies_refused;  /* copy pairs whose groups hold two exposures (capture times) */
 	unsigned verify_hash;    /* the second hash used (0: none in the file) */
 	size_t n_low_info, n_low_info_matched, n_exact_groups, n_exact_files, n_matched;
 	size_t n_merged_splits, n_pairs_rejected;

@@ -20,9 +20,9 @@
  *     exposure: joined without asking the check; not without the fraction
  *     of a second or with two cameras; beyond the alignment distance only
  *     when the check says the thumbnails align;
- *   - copy verdicts never merge groups that hold two exposures of one camera
- *     (different capture times): the closest pair merges first, the other
- *     group stays apart; two cameras do not count;
+ *   - copy verdicts never merge groups that hold two exposures (one camera
+ *     at different capture times, or two cameras at different seconds):
+ *     the closest pair merges first, the other group stays apart;
  *   - a near copy (possibly another shot turned a little) joins only when
  *     one of its rows is dated;
  *   - with align_nearest K (2 and 5), the check sees exactly the candidates
@@ -43,8 +43,8 @@
  *   - a crop pair among the 2 nearest (by code distance) of one of its
  *     rows is checked whatever the nearest-candidate cap says; the third
  *     of both rows is not;
- *   - a group holding camera K and camera L at one time never takes L at
- *     another (every camera of a group is compared); a medoid's group
+ *   - a group holding camera K and camera L at one second never takes L at
+ *     another instant (every camera of a group is compared); a medoid's group
  *     takes the nearer of two exposures of one camera, not both;
  *   - copies the check found on the pixels alone merge before those raised
  *     to copies by a date, however close those are;
@@ -87,7 +87,7 @@ static int verdict_of(uint32_t i, uint32_t j)
 		{ 26, 27, DP_ALIGN_COPY },  /* two exposures of camera K: refused */
 		{ 26, 28, DP_ALIGN_COPY },  /* an undated copy: joins the closer one, 26 */
 		{ 27, 28, DP_ALIGN_COPY },  /* ... so this one is refused */
-		{ 29, 30, DP_ALIGN_COPY },  /* two cameras: says nothing, joined */
+		{ 29, 30, DP_ALIGN_COPY },  /* two cameras at two times: two shots */
 		{ 31, 32, DP_ALIGN_NEAR_COPY }, /* both undated: not a copy */
 		{ 33, 34, DP_ALIGN_NEAR_COPY }, /* one dated: a copy */
 	};
@@ -647,11 +647,12 @@ static void crop_near_cap(void)
 }
 
 /*
- * Two exposures of one camera never share a shot group, at either stage.
- * Merges: rows 0 (camera K at t1), 1 (camera L at t2) and 2 (L at t3), 40,
- * 50 and 90 apart, all copies by the check: {0, 1} merge first (two
- * cameras); {2} then meets a group that holds L at another time (before,
- * only the group's first dated row, 0, was compared). Medoid split: rows
+ * Two exposures never share a shot group, at either stage. Merges: rows 0
+ * (camera K at 09:00:00), 1 (camera L at 09:00:00.50) and 2 (L at
+ * 09:00:00.70), 40, 50 and 90 apart, all copies by the check: {0, 1} merge
+ * first (two cameras at one second say nothing); {2} then meets a group
+ * that holds L at another instant (before, only the group's first dated
+ * row, 0, was compared). Medoid split: rows
  * 4 and 5 (camera K at two times) and 3 (undated), 5, 8 and 13 apart,
  * within confirm_distance, and 6, undated, a copy of 5 (0 apart): 3 is the
  * medoid and takes 4, the nearer; 5 is left out, and 6 with it.
@@ -659,8 +660,8 @@ static void crop_near_cap(void)
 static void exposure_chains(void)
 {
 	static struct fixture f;
-	static const char *times[7] = { "2020-03-01T08:00:00", "2020-03-01T09:00:00",
-					"2020-03-01T09:10:00", "", "2020-03-02T08:00:00",
+	static const char *times[7] = { "2020-03-01T09:00:00", "2020-03-01T09:00:00.50",
+					"2020-03-01T09:00:00.70", "", "2020-03-02T08:00:00",
 					"2020-03-02T08:00:20", "" };
 	static const char *serials[7] = { "K", "L", "L", "", "K", "K", "" };
 	struct dp_table t;
@@ -823,9 +824,9 @@ int main(int argc, char **argv)
 	       "the check ran at %d on %zu pairs (%zu aligned, one exposure within 90 not)",
 	       c.align_distance, c.n_aligned_checked, n_checked);
 	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 7, "a copy verdict joins two shot groups");
-	tap_ok(c.shot[26] != c.shot[27] && c.shot[28] == c.shot[26] && c.n_copies_refused == 2,
+	tap_ok(c.shot[26] != c.shot[27] && c.shot[28] == c.shot[26] && c.n_copies_refused == 3,
 	       "copies never merge two exposures of one camera; the closer pair merges first");
-	tap_ok(c.shot[29] == c.shot[30], "two cameras at two times do not stop a copy");
+	tap_ok(c.shot[29] != c.shot[30], "two cameras at two times are two shots, whatever the pixels");
 	tap_ok(c.shot[31] != c.shot[32] && c.shot[33] == c.shot[34] && c.n_aligned == 7,
 	       "a near copy joins when one of its rows is dated, not between two undated ones");
 	tap_ok(c.shot[0] != c.shot[2] && c.shot[3] != c.shot[4] && c.n_scene_links == 0,
