@@ -78,6 +78,7 @@ const char dp_cli_usage_cluster[] =
 	"                           one file has a capture time and a camera: the 2\n"
 	"                           nearest of one of their files by code distance,\n"
 	"                           kept only when their thumbnails align as a copy\n"
+	"                           or near copy\n"
 	"                           (default 14; Z or less: off; 0..63)\n"
 	"      --confirm-distance C with the alignment check, near pairs beyond C are\n"
 	"                           copies only when their thumbnails align as a copy\n"

@@ -410,7 +410,7 @@ static int dated(const struct dp_table *t, uint32_t r)
  * A far crop pair among the candidates (x->cand) carries this bit in its
  * distance (its PDQ distance, beyond align_distance): the nearest cap then
  * orders it after every other candidate, and check_pairs keeps it only as
- * a copy. Never stored.
+ * a copy or near copy. Never stored.
  */
 #define FAR_CROP 0x80000000u
 
@@ -755,9 +755,10 @@ out:
  * low-information pairs the second hash rejected) raise the verdict one
  * step: a near copy is a copy, and the same scene counts as a near copy
  * does further out. A far crop pair (FAR_CROP, one of its rows dated)
- * counts only as a copy. Beyond align_distance two undated smooth pictures
- * (PDQ quality under DP_FLAT_QUALITY: a gradient aligns with any other of
- * its direction) are never the same scene.
+ * counts only as a copy or near copy, never as the same scene. Beyond
+ * align_distance two undated smooth pictures (PDQ quality under
+ * DP_FLAT_QUALITY: a gradient aligns with any other of its direction) are
+ * never the same scene.
  */
 static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kind, int scene_kind,
 		       dp_align_check_fn align, struct dp_err *err)
@@ -789,7 +790,8 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 		int smooth = x->t->pdq_quality[i] < DP_FLAT_QUALITY &&
 			     x->t->pdq_quality[j] < DP_FLAT_QUALITY;
 		int as = instant[k] ? DP_MATCH_INSTANT :
-			 pairs->v[k].d & FAR_CROP ? (v == DP_ALIGN_COPY ? copy_kind : -1) :
+			 pairs->v[k].d & FAR_CROP ?
+				 (v == DP_ALIGN_COPY || v == DP_ALIGN_NEAR_COPY ? copy_kind : -1) :
 			 (v == DP_ALIGN_COPY && !far) || (v == DP_ALIGN_NEAR_COPY && near) ? copy_kind :
 			 weak && (dated(x->t, i) || dated(x->t, j)) ? copy_kind :
 			 (weak || v == DP_ALIGN_SCENE) &&

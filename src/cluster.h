@@ -36,11 +36,12 @@
  *      Far crop pairs, codes from crop_distance to crop_far_distance
  *      (default 14) apart, where one row is dated: the DP_CROP_NEAREST
  *      nearest of one of their rows by code distance are checked too, and
- *      count only when the thumbnails align as a copy. Crop pairs within
- *      crop_distance that are among the DP_CROP_NEAREST nearest of one of
- *      their rows are checked whatever the align_nearest cap says. Two
- *      smooth pictures (PDQ quality under DP_FLAT_QUALITY) that do not
- *      align but hold the same luma (dp_align_same_tone) are a near copy;
+ *      count only when the thumbnails align as a copy or near copy. Crop
+ *      pairs within crop_distance that are among the DP_CROP_NEAREST
+ *      nearest of one of their rows are checked whatever the align_nearest
+ *      cap says. Two smooth pictures (PDQ quality under DP_FLAT_QUALITY)
+ *      that do not align but hold the same luma (dp_align_same_tone) are a
+ *      near copy;
  *   5. shots: connected components of the near pairs, split so that no
  *      group chains unrelated photos: the medoid of a component (least total
  *      distance to its members) takes every member within split_distance of

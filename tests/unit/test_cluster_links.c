@@ -37,8 +37,8 @@
  *     links the scene otherwise, unless both rows are smooth (PDQ quality
  *     under DP_FLAT_QUALITY) and undated; with crop_distance 0 there are none;
  *   - far crop pairs (codes 9-14 apart) are checked only where a row is
- *     dated, and only the 2 nearest of one of their rows; only a copy
- *     verdict joins them (no near copy, no scene link); crop_far_distance
+ *     dated, and only the 2 nearest of one of their rows; a copy or near
+ *     copy verdict joins them (no scene link); crop_far_distance
  *     at crop_distance turns them off;
  *   - a crop pair among the 2 nearest (by code distance) of one of its
  *     rows is checked whatever the nearest-candidate cap says; the third
@@ -501,8 +501,8 @@ static void crop_far_pairs(void)
 			tap_ok(c.shot[0] == c.shot[1] && c.shot[6] == c.shot[8] && c.n_aligned == 5,
 			       "a copy verdict joins a far crop pair");
 		} else if (v == 1) {
-			tap_ok(c.shot[0] != c.shot[1] && c.n_aligned == 0,
-			       "a near copy verdict does not join a far crop pair");
+			tap_ok(c.shot[0] == c.shot[1] && c.shot[6] == c.shot[8] && c.n_aligned == 5,
+			       "a near copy verdict joins a far crop pair (a row is dated)");
 		} else {
 			tap_ok(c.label[0] != c.label[1] && c.n_scene_links == 0,
 			       "a same-scene verdict on a far crop pair links no scene");
