@@ -801,8 +801,8 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 		if (as < 0)
 			continue;
 		kind[keep.n] = (uint8_t)as;
-		if (as == copy_kind && !instant[k] && !(v == DP_ALIGN_COPY && !far))
-			kind[keep.n] |= WEAK_MATCH;
+		if (as == DP_MATCH_COPY && !(v == DP_ALIGN_COPY && !far))
+			kind[keep.n] |= WEAK_MATCH;   /* pairs of one exposure are never weak */
 		if (dp_pairs_push(&keep, i, j, d))
 			goto out;
 	}

@@ -498,11 +498,11 @@ static void crop_far_pairs(void)
 			       "far crop pairs within 14 of a dated row are checked, the 2 nearest "
 			       "of a row; not undated ones, not beyond 14, not (6, 7) (%zu far)",
 			       c.n_crop_far);
+		}
+		if (v < 2) {
 			tap_ok(c.shot[0] == c.shot[1] && c.shot[6] == c.shot[8] && c.n_aligned == 5,
-			       "a copy verdict joins a far crop pair");
-		} else if (v == 1) {
-			tap_ok(c.shot[0] == c.shot[1] && c.shot[6] == c.shot[8] && c.n_aligned == 5,
-			       "a near copy verdict joins a far crop pair (a row is dated)");
+			       "a %s verdict joins a far crop pair%s", v ? "near copy" : "copy",
+			       v ? " (a row is dated)" : "");
 		} else {
 			tap_ok(c.label[0] != c.label[1] && c.n_scene_links == 0,
 			       "a same-scene verdict on a far crop pair links no scene");
