@@ -63,6 +63,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) \
 	    $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/test_fuzz_%)
 TOOL_SRC := tests/mkfixtures.c
 TOOL_BIN := $(BUILD)/tests/mkfixtures
+ENVGUARD := $(BUILD)/tests/envguard.so
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 ALL_OBJ := $(LIB_OBJ) $(CLI_OBJ) $(TEST_SRC:%.c=$(BUILD)/%.o) $(FUZZ_SRC:%.c=$(BUILD)/%.o) \
@@ -125,6 +126,11 @@ $(BUILD)/fuzz-seeds/store/scan.h5: $(BUILD)/doppel tests/fuzz/mkseeds.sh
 $(BUILD)/tests/mkfixtures: $(BUILD)/tests/mkfixtures.o $(BUILD)/libdoppel.a
 	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# An LD_PRELOAD library for test_environ.py; never linked into doppel.
+$(ENVGUARD): tests/envguard.c $(BUILD)/flags.stamp
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) -shared -fPIC $(OPT) $(WARN) -o $@ $< -ldl
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libdoppel.a
 	@mkdir -p $(dir $@)
 	$(call quiet,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lturbojpeg
@@ -149,7 +155,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory fuzz
 
 ## check: build and run the test suite without the dependency step
-check: $(BUILD)/doppel $(TEST_BIN) $(TOOL_BIN) $(BUILD)/fuzz-seeds/store/scan.h5
+check: $(BUILD)/doppel $(TEST_BIN) $(TOOL_BIN) $(ENVGUARD) $(BUILD)/fuzz-seeds/store/scan.h5
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run.sh
 
 ## demo: install dependencies, build, scan a generated demo image set

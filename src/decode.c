@@ -95,16 +95,20 @@ static void drop_vips_warning(const gchar *domain, GLogLevelFlags level, const g
 	(void)domain; (void)level; (void)msg; (void)data;
 }
 
+#define DP_VIPS_NAME "doppel"  /* argv0 for libvips: VIPS_INIT and dp_decode_prepare */
+
 static once_flag vips_once = ONCE_FLAG_INIT;
 static mtx_t thumb_lock;        /* dp_decode_thumbnail; initialised in vips_start */
 static atomic_int vips_started;
 
 /* Start libvips the first time a file needs it: a scan of JPEGs only never
  * pays its start-up (about 60 ms of module loading), which is a visible
- * share of short runs. call_once makes the first use from any worker safe. */
+ * share of short runs. call_once makes the first use from any worker safe;
+ * dp_decode_prepare, before the workers start, keeps it from writing the
+ * environment they read. */
 static void vips_start(void)
 {
-	if (mtx_init(&thumb_lock, mtx_plain) != thrd_success || VIPS_INIT("doppel"))
+	if (mtx_init(&thumb_lock, mtx_plain) != thrd_success || VIPS_INIT(DP_VIPS_NAME))
 		return;
 	/* One vips worker per call: the pipeline already runs one image per
 	 * thread, and a shared operation cache would only cost memory. */
@@ -122,6 +126,14 @@ static void vips_start(void)
 	 * the progress line; real failures come back as errors. */
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, drop_vips_warning, NULL);
 	atomic_store(&vips_started, 1);
+}
+
+void dp_decode_prepare(void)
+{
+	/* The call VIPS_INIT makes, with the same name: it sets VIPSHOME only
+	 * when it is unset, so the start that follows on a worker thread only
+	 * reads it. Cheap: no module is loaded. */
+	vips_guess_prefix(DP_VIPS_NAME, "VIPSHOME");
 }
 
 static int vips_ready(void)

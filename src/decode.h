@@ -55,6 +55,12 @@ struct dp_decoder;
  * no operation cache, unsafe loaders blocked). */
 void dp_decode_shutdown(void);
 
+/* dp_decode_prepare - main thread, before any worker starts: make libvips'
+ * later start leave the process environment alone. Its start sets VIPSHOME
+ * when unset, and a setenv while another thread reads the environment (as
+ * libjpeg does in jpeg_CreateDecompress) can crash that thread. */
+void dp_decode_prepare(void);
+
 /* dp_decode_thread_done - release libvips' per-thread buffers; call on each
  * worker thread when it has finished decoding. */
 void dp_decode_thread_done(void);

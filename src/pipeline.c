@@ -189,6 +189,7 @@ int dp_pipeline_scan(const struct dp_filelist *fl, const struct dp_scan_opts *o,
 			goto out;
 		}
 	}
+	dp_decode_prepare();
 	sh.t0 = sh.last_progress = now_ns();
 	#pragma omp parallel num_threads(nt)
 	{
@@ -429,6 +430,7 @@ int dp_pipeline_thumbs(struct dp_thumb_job *jobs, size_t n, int threads, struct 
 	atomic_size_t next = 0;
 	atomic_int failed = 0;
 
+	dp_decode_prepare();
 	#pragma omp parallel num_threads(nt)
 	{
 		struct dp_reader *rd = dp_reader_new();

@@ -14,10 +14,11 @@ BUILD=${BUILD:-build}
 top=$(pwd)
 DOPPEL="$top/$BUILD/doppel"
 MKFIXTURES="$top/$BUILD/tests/mkfixtures"
+ENVGUARD="$top/$BUILD/tests/envguard.so"           # LD_PRELOAD for test_environ.py
 DOPPEL_MPI=${DOPPEL_MPI:-$top/build-mpi/doppel}   # make mpi; test_mpi.py skips without it
 DP_ARTEFACTS=${DP_ARTEFACTS:-$top/$BUILD/artefacts} # screenshots test_report.py keeps
 DP_TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/doppel-test.XXXXXX") || exit 1
-export DOPPEL MKFIXTURES DOPPEL_MPI DP_ARTEFACTS DP_TEST_TMP
+export DOPPEL MKFIXTURES ENVGUARD DOPPEL_MPI DP_ARTEFACTS DP_TEST_TMP
 export PYTHON="${PYTHON:-/usr/bin/python3}"
 trap 'chmod -R u+rwx "$DP_TEST_TMP" 2>/dev/null; rm -rf "$DP_TEST_TMP"' EXIT INT TERM
 
