@@ -95,7 +95,14 @@ int dp_border_find(const float *luma, int w, int h, int min_lines, int box[4])
 	bottom = bottom >= min_lines ? bottom : 0;
 	left = left >= min_lines ? left : 0;
 	right = right >= min_lines ? right : 0;
-	if (!(top | bottom | left | right))
+	/* Bars come in pairs: a letterbox or pillarbox has both, a frame all
+	 * four. So the border needs two opposite sides; a third or fourth side
+	 * may come with them (a frame one side of which runs into a part of the
+	 * picture of its colour). One side alone, or two at a corner, is a flat
+	 * part of the picture (a sky above a roof, a white wall) ending at an
+	 * edge: cut, it would frame this copy differently from another whose
+	 * noise or crop keeps that part. */
+	if (!(top && bottom) && !(left && right))
 		return 0;
 	box[0] = left;
 	box[1] = top;

@@ -647,8 +647,10 @@ void dp_pdq_shrunk_decimate(const float *in, int w, int h, const struct dp_pdq_t
  * least min_lines and fewer than 40% of its outermost lines are uniform and
  * of one colour (every pixel within 12 grey levels of the outermost line's
  * mean), and they end at an edge (border.c): uniform or smooth pictures
- * have no border. Returns 1 when some side has a border, else 0 with box =
- * the whole image. Images under 16 pixels: 0. luma borrowed. Pure.
+ * have no border. Two opposite sides must count (bars come in pairs); a
+ * third or fourth may come with them. Returns 1 when there is a border,
+ * else 0 with box = the whole image. Images under 16 pixels: 0. luma
+ * borrowed. Pure.
  */
 int dp_border_find(const float *luma, int w, int h, int min_lines, int box[4]);
 

@@ -66,8 +66,14 @@ int main(int argc, char **argv)
 	      "a one-line bar under min_lines");
 	check(400, 300, (const int[]){ 0, 0, 0, 200 }, 0, 0, 2, 0, (const int[]){ 0, 0, 400, 300 },
 	      "uniform lines over 40% of the side: not a bar");
-	check(400, 300, (const int[]){ 30, 0, 0, 200 }, 0, 0, 2, 1, (const int[]){ 30, 0, 400, 300 },
-	      "a bar beside a region too wide to be one: the bar alone");
+	check(400, 300, (const int[]){ 30, 0, 30, 200 }, 0, 0, 2, 1, (const int[]){ 30, 0, 370, 300 },
+	      "bars beside a region too wide to be one: the bars alone");
+	check(400, 300, (const int[]){ 0, 60, 0, 0 }, 250, 0, 2, 0, (const int[]){ 0, 0, 400, 300 },
+	      "one side alone (a flat sky above the picture): no border");
+	check(400, 300, (const int[]){ 30, 40, 0, 0 }, 0, 0, 2, 0, (const int[]){ 0, 0, 400, 300 },
+	      "two sides at a corner: no border");
+	check(400, 300, (const int[]){ 20, 20, 20, 0 }, 128, 5, 2, 1, (const int[]){ 20, 20, 380, 300 },
+	      "a frame without its fourth side: the three sides");
 	check(12, 12, (const int[]){ 0, 3, 0, 3 }, 0, 0, 2, 0, (const int[]){ 0, 0, 12, 12 },
 	      "images under 16 pixels: none");
 	{
