@@ -104,6 +104,14 @@ int dp_border_find(const float *luma, int w, int h, int min_lines, int box[4])
 	 * noise or crop keeps that part. */
 	if (!(top && bottom) && !(left && right))
 		return 0;
+	/* Resampling and JPEG blend the bar into the first lines of the
+	 * picture. Kept, those lines are a dark or light edge along the frame,
+	 * which the thumbnail's stretch makes the strongest feature of a smooth
+	 * picture, so that it no longer aligns with its copies: cut them too. */
+	top += top ? DP_BORDER_RAMP_LINES : 0;
+	bottom += bottom ? DP_BORDER_RAMP_LINES : 0;
+	left += left ? DP_BORDER_RAMP_LINES : 0;
+	right += right ? DP_BORDER_RAMP_LINES : 0;
 	box[0] = left;
 	box[1] = top;
 	box[2] = w - right;

@@ -648,10 +648,13 @@ void dp_pdq_shrunk_decimate(const float *in, int w, int h, const struct dp_pdq_t
  * of one colour (every pixel within 12 grey levels of the outermost line's
  * mean), and they end at an edge (border.c): uniform or smooth pictures
  * have no border. Two opposite sides must count (bars come in pairs); a
- * third or fourth may come with them. Returns 1 when there is a border,
- * else 0 with box = the whole image. Images under 16 pixels: 0. luma
- * borrowed. Pure.
+ * third or fourth may come with them. The box leaves out
+ * DP_BORDER_RAMP_LINES more lines past each side with a border (where the
+ * bar blends into the picture). Returns 1 when there is a border, else 0
+ * with box = the whole image. Images under 16 pixels: 0. luma borrowed.
+ * Pure.
  */
+#define DP_BORDER_RAMP_LINES 2
 int dp_border_find(const float *luma, int w, int h, int min_lines, int box[4]);
 
 /* ------------------------------------------------------------------ */

@@ -3,9 +3,11 @@
  * Synthetic float luma images with known borders: bars of several
  * thicknesses and colours on chosen sides, ringing noise inside the
  * tolerance, a photo-like interior (random texture, whose lines are never
- * uniform). Checks the exact box found, the thickness threshold, that
- * uniform lines over 40% of a side or without an edge (smooth pictures) are
- * no border, and that border-free or too-small images report none.
+ * uniform). Checks the exact box found (DP_BORDER_RAMP_LINES past each
+ * bar), the thickness threshold, that uniform lines over 40% of a side or
+ * without an edge (smooth pictures) are no border, that one side alone or
+ * two at a corner are none (bars come in opposite pairs), and that
+ * border-free or too-small images report none.
  *
  * Usage: test_border [--seed N]
  *
@@ -18,6 +20,8 @@
 #include "../tap.h"
 #include "../testrng.h"
 #include "kernels.h"
+
+#define R DP_BORDER_RAMP_LINES   /* cut past each bar */
 
 /* A w x h image: textured interior, bars of value `bar` with the given
  * thicknesses (left, top, right, bottom), noise up to `ring` on the bars. */
@@ -56,23 +60,23 @@ int main(int argc, char **argv)
 	rng_state = seed ? seed : 1;
 	check(400, 300, (const int[]){ 0, 0, 0, 0 }, 0, 0, 2, 0, (const int[]){ 0, 0, 400, 300 },
 	      "no border");
-	check(400, 300, (const int[]){ 0, 40, 0, 40 }, 0, 0, 2, 1, (const int[]){ 0, 40, 400, 260 },
+	check(400, 300, (const int[]){ 0, 40, 0, 40 }, 0, 0, 2, 1, (const int[]){ 0, 40 + R, 400, 260 - R },
 	      "black letterbox bars");
-	check(400, 300, (const int[]){ 30, 0, 30, 0 }, 255, 0, 2, 1, (const int[]){ 30, 0, 370, 300 },
+	check(400, 300, (const int[]){ 30, 0, 30, 0 }, 255, 0, 2, 1, (const int[]){ 30 + R, 0, 370 - R, 300 },
 	      "white pillarbox bars");
 	check(401, 301, (const int[]){ 7, 9, 11, 13 }, 128, 10, 2, 1,
-	      (const int[]){ 7, 9, 390, 288 }, "grey frame, uneven, with ringing within 10");
+	      (const int[]){ 7 + R, 9 + R, 390 - R, 288 - R }, "grey frame, uneven, with ringing within 10");
 	check(400, 300, (const int[]){ 0, 1, 0, 0 }, 0, 0, 3, 0, (const int[]){ 0, 0, 400, 300 },
 	      "a one-line bar under min_lines");
 	check(400, 300, (const int[]){ 0, 0, 0, 200 }, 0, 0, 2, 0, (const int[]){ 0, 0, 400, 300 },
 	      "uniform lines over 40% of the side: not a bar");
-	check(400, 300, (const int[]){ 30, 0, 30, 200 }, 0, 0, 2, 1, (const int[]){ 30, 0, 370, 300 },
+	check(400, 300, (const int[]){ 30, 0, 30, 200 }, 0, 0, 2, 1, (const int[]){ 30 + R, 0, 370 - R, 300 },
 	      "bars beside a region too wide to be one: the bars alone");
 	check(400, 300, (const int[]){ 0, 60, 0, 0 }, 250, 0, 2, 0, (const int[]){ 0, 0, 400, 300 },
 	      "one side alone (a flat sky above the picture): no border");
 	check(400, 300, (const int[]){ 30, 40, 0, 0 }, 0, 0, 2, 0, (const int[]){ 0, 0, 400, 300 },
 	      "two sides at a corner: no border");
-	check(400, 300, (const int[]){ 20, 20, 20, 0 }, 128, 5, 2, 1, (const int[]){ 20, 20, 380, 300 },
+	check(400, 300, (const int[]){ 20, 20, 20, 0 }, 128, 5, 2, 1, (const int[]){ 20 + R, 20 + R, 380 - R, 300 },
 	      "a frame without its fourth side: the three sides");
 	check(12, 12, (const int[]){ 0, 3, 0, 3 }, 0, 0, 2, 0, (const int[]){ 0, 0, 12, 12 },
 	      "images under 16 pixels: none");
@@ -106,7 +110,8 @@ int main(int argc, char **argv)
 				im[y * 100 + x] = d < 6 ? 0.0f : d < 8 ? 6.0f * (float)(d - 5) : 18.0f;
 			}
 		found = dp_border_find(im, 100, 80, 2, box);
-		tap_ok(found == 1 && box[0] == 8 && box[1] == 8 && box[2] == 92 && box[3] == 72,
+		tap_ok(found == 1 && box[0] == 8 + R && box[1] == 8 + R && box[2] == 92 - R &&
+		       box[3] == 72 - R,
 		       "flat picture in a black frame with a blurred edge: %d,%d,%d,%d",
 		       box[0], box[1], box[2], box[3]);
 		free(im);
