@@ -56,9 +56,11 @@ struct doppel_hashes {
 
 struct doppel_hasher;
 
-/* doppel_init - select the CPU kernels (libvips starts on first use). Call
- * once from the main thread before anything else; returns 0 (-1 is reserved
- * for a failure to initialise). Calling it again is harmless. */
+/* doppel_init - select the CPU kernels and set up the environment libvips
+ * reads when it starts (on first use, from any thread; VIPSHOME, when
+ * unset). Call once from the main thread before anything else, and before
+ * starting threads; returns 0 (-1 is reserved for a failure to
+ * initialise). Calling it again is harmless. */
 int doppel_init(void);
 
 /* doppel_version - "doppel 0.1.0 (kernels avx2)" style string; static storage. */

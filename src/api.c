@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "hash.h"
 #include "kernels.h"
 #include "scanfile.h"
@@ -31,8 +32,11 @@ int doppel_init(void)
 {
 	if (initialised)
 		return 0;
-	/* libvips starts itself the first time a non-JPEG file needs it. */
+	/* libvips starts itself the first time a non-JPEG file needs it, on
+	 * whichever thread that is: its environment write happens here, on the
+	 * caller's main thread, instead (dp_decode_prepare). */
 	dp_kernels_init();
+	dp_decode_prepare();
 	initialised = 1;
 	return 0;
 }

@@ -143,6 +143,10 @@ int main(void)
 		return 0;
 	}
 	tap_ok(strstr(doppel_version(), "doppel") != NULL, "version: %s", doppel_version());
+	/* libvips' start, on whichever thread first decodes a non-JPEG, must
+	 * find VIPSHOME set and leave the environment alone. */
+	tap_ok(getenv("VIPSHOME") != NULL, "doppel_init sets VIPSHOME: %s",
+	       getenv("VIPSHOME") ? getenv("VIPSHOME") : "(unset)");
 	test_file();
 	test_pixels();
 	test_hamming();
