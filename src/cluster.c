@@ -789,13 +789,14 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 			   (v == (near ? DP_ALIGN_SCENE : DP_ALIGN_NEAR_COPY));
 		int smooth = x->t->pdq_quality[i] < DP_FLAT_QUALITY &&
 			     x->t->pdq_quality[j] < DP_FLAT_QUALITY;
+		int any_dated = dated(x->t, i) || dated(x->t, j);
 		int as = instant[k] ? DP_MATCH_INSTANT :
 			 pairs->v[k].d & FAR_CROP ?
 				 (v == DP_ALIGN_COPY || v == DP_ALIGN_NEAR_COPY ? copy_kind : -1) :
 			 (v == DP_ALIGN_COPY && !far) || (v == DP_ALIGN_NEAR_COPY && near) ? copy_kind :
-			 weak && (dated(x->t, i) || dated(x->t, j)) ? copy_kind :
-			 (weak || v == DP_ALIGN_SCENE) &&
-			 !(far && smooth && !dated(x->t, i) && !dated(x->t, j)) ? scene_kind : -1;
+			 weak && any_dated ? copy_kind :
+			 (weak || v == DP_ALIGN_SCENE) && !(far && smooth && !any_dated) ? scene_kind :
+			 -1;
 
 		r += !instant[k];
 		if (as < 0)
@@ -1060,9 +1061,12 @@ static int split_component(struct ctx *x, uint32_t *comp, size_t k, uint8_t *mar
 			x->c->n_split_exposures += nx;
 			for (size_t i = 0; i < nn; i++) {   /* then the undated ones */
 				uint32_t v = near[i];
-				unsigned dm = row_distance(x, med, v);
-				int ok = !dated(x->t, v);
+				unsigned dm;
+				int ok = 1;
 
+				if (dated(x->t, v))
+					continue;
+				dm = row_distance(x, med, v);
 				for (size_t e = 0; ok && e < nx; e++)
 					ok = row_distance(x, sc->left[e], v) >= dm;
 				if (ok)
@@ -1103,8 +1107,8 @@ static int cmp_pair_distance(const void *a, const void *b, void *clusters)
 
 /*
  * Per shot group (its root), a chain through next[] of its dated rows, one
- * per camera and capture time: the group's exposures. Whether the groups of roots a and b
- * hold two exposures.
+ * per camera and capture time: the group's exposures. Whether the groups
+ * of roots a and b hold two exposures.
  */
 static int chains_clash(const struct dp_table *t, const int64_t *head, const int64_t *next,
 			uint32_t a, uint32_t b)
