@@ -1312,7 +1312,9 @@ static int same_run(const struct dp_table *t, const struct shot_meta *a, const s
  * A global hash match plus aligned thumbnails is weaker evidence than the
  * capture metadata, and one wrong link can chain two scenes, so:
  *   - between two shot groups with metadata, a link stands only when they
- *     are of one camera within scene_link_gap (it never overrides them);
+ *     are of one camera within scene_link_gap (it never overrides them); a
+ *     copy pair between two such groups (merge_copies kept two exposures
+ *     apart) links them the same way;
  *   - shot groups without metadata joined by links form components; each
  *     component joins at most one group with metadata: through its best
  *     link (least distance, then first pair).
@@ -1337,12 +1339,20 @@ static int apply_links(struct ctx *x, uint32_t *scene_parent, const struct shot_
 	}
 	/* Links between groups with metadata; components of the others. */
 	for (size_t k = 0; k < c->pairs.n; k++) {
+		int m = match(c, k);
 		uint32_t a, b;
 
-		if (match(c, k) != DP_MATCH_SCENE)
+		if (m != DP_MATCH_SCENE && m != DP_MATCH_COPY)
 			continue;
 		a = uf_find(x->parent, c->pairs.v[k].i);
 		b = uf_find(x->parent, c->pairs.v[k].j);
+		if (m == DP_MATCH_COPY) {
+			/* a copy two exposures kept apart: one scene, as a scene link would be */
+			if (a != b && meta_of[a] >= 0 && meta_of[b] >= 0 &&
+			    same_run(x->t, &meta[meta_of[a]], &meta[meta_of[b]], x->o->scene_link_gap_s))
+				uf_union(scene_parent, a, b);
+			continue;
+		}
 		if (meta_of[a] >= 0 && meta_of[b] >= 0) {
 			if (same_run(x->t, &meta[meta_of[a]], &meta[meta_of[b]], x->o->scene_link_gap_s))
 				uf_union(scene_parent, a, b);

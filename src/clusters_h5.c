@@ -90,7 +90,8 @@ static const char method_text[] =
 	"0.3 grey levels, spread within 20%) are a near copy, and beyond align_distance two "
 	"undated ones are never the same scene; scenes: shot groups of one camera (serial, "
 	"else make+model) whose capture times follow within scene_gap_s, or within "
-	"scene_link_gap_s with aligned thumbnails, and scene links of aligned candidates; "
+	"scene_link_gap_s with aligned thumbnails or a copy pair between them, and scene "
+	"links of aligned candidates; "
 	"keeper: largest resolution, then largest file, then first path";
 
 static int write_group(hid_t file, const struct dp_clusters *c, const struct dp_clusters_meta *m)

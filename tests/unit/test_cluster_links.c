@@ -25,6 +25,8 @@
  *     the closest pair merges first, the other group stays apart;
  *   - a near copy (possibly another shot turned a little) joins only when
  *     one of its rows is dated;
+ *   - a copy that two exposures of one camera 60-120 s apart kept apart
+ *     links their scenes, even where their first dated rows do not align;
  *   - with align_nearest K (2 and 5), the check sees exactly the candidates
  *     among the K nearest of either of their rows (a reference computed
  *     here), and none of the pairs of one exposure, which still join; with
@@ -67,7 +69,7 @@
 #include "status.h"
 #include "../testrng.h"
 
-#define N 35
+#define N 38
 
 /* The verdict the stand-in gives row pair (i, j), i < j. */
 static int verdict_of(uint32_t i, uint32_t j)
@@ -90,6 +92,8 @@ static int verdict_of(uint32_t i, uint32_t j)
 		{ 29, 30, DP_ALIGN_COPY },  /* two cameras at two times: two shots */
 		{ 31, 32, DP_ALIGN_NEAR_COPY }, /* both undated: not a copy */
 		{ 33, 34, DP_ALIGN_NEAR_COPY }, /* one dated: a copy */
+		{ 35, 37, DP_ALIGN_NONE },  /* dated, 100 s apart: the bridge does not align */
+		{ 36, 37, DP_ALIGN_COPY },  /* ... but 35's copy does: refused, a scene link */
 	};
 
 	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++)
@@ -785,6 +789,9 @@ int main(int argc, char **argv)
 		{ 166, 0, 50, "", "" },                       /* 32: 50 from 31 */
 		{ 177, 0, 0, "2020-01-13T08:00:00", "N" },    /* 33 */
 		{ 177, 0, 50, "", "" },                       /* 34: 50 from 33 */
+		{ 188, 0, 0, "2020-01-14T08:00:00", "J" },    /* 35 */
+		{ 188, 0, 10, "", "" },                       /* 36: 10 from 35 */
+		{ 188, 100, 150, "2020-01-14T08:01:40", "J" },/* 37: 50 from 35, 100 s later */
 	};
 	static struct fixture f;
 	uint8_t (*pdq)[32] = f.pdq;
@@ -823,11 +830,14 @@ int main(int argc, char **argv)
 	       c.n_aligned_checked == n_checked + 1 && n_checked > 0,
 	       "the check ran at %d on %zu pairs (%zu aligned, one exposure within 90 not)",
 	       c.align_distance, c.n_aligned_checked, n_checked);
-	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 7, "a copy verdict joins two shot groups");
-	tap_ok(c.shot[26] != c.shot[27] && c.shot[28] == c.shot[26] && c.n_copies_refused == 3,
-	       "copies never merge two exposures of one camera; the closer pair merges first");
+	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 8, "a copy verdict joins two shot groups "
+	       "(%zu aligned)", c.n_aligned);
+	tap_ok(c.shot[26] != c.shot[27] && c.shot[28] == c.shot[26] && c.shot[36] == c.shot[35] &&
+	       c.shot[36] != c.shot[37] && c.n_copies_refused == 4,
+	       "copies never merge two exposures of one camera; the closer pair merges first "
+	       "(%zu refused)", c.n_copies_refused);
 	tap_ok(c.shot[29] != c.shot[30], "two cameras at two times are two shots, whatever the pixels");
-	tap_ok(c.shot[31] != c.shot[32] && c.shot[33] == c.shot[34] && c.n_aligned == 7,
+	tap_ok(c.shot[31] != c.shot[32] && c.shot[33] == c.shot[34],
 	       "a near copy joins when one of its rows is dated, not between two undated ones");
 	tap_ok(c.shot[0] != c.shot[2] && c.shot[3] != c.shot[4] && c.n_scene_links == 0,
 	       "scene verdicts join nothing at shot level and are not kept");
@@ -857,6 +867,8 @@ int main(int argc, char **argv)
 	tap_ok(c.label[8] != c.label[9], "... and stay apart when they do not");
 	tap_ok(c.label[10] == c.label[11], "copies stay together at scene level");
 	tap_ok(c.label[12] != c.label[13], "a scene link between dated shots of two cameras is dropped");
+	tap_ok(c.label[35] == c.label[37] && c.shot[35] != c.shot[37],
+	       "a copy between two exposures of one camera 100 s apart links their scenes");
 	{
 		int kinds[4] = { 0 }, bad = 0;
 
@@ -868,7 +880,7 @@ int main(int argc, char **argv)
 			bad += m == DP_MATCH_SCENE && ((i == 0 && j == 1) || (i == 1 && j == 2));
 		}
 		tap_ok(!bad && kinds[DP_MATCH_SCENE] == 5 && (size_t)kinds[DP_MATCH_SCENE] == c.n_scene_links &&
-		       kinds[DP_MATCH_COPY] == 7 && kinds[DP_MATCH_INSTANT] == 2,
+		       kinds[DP_MATCH_COPY] == 8 && kinds[DP_MATCH_INSTANT] == 2,
 		       "pairs_match: dropped links are gone; %d scene links, %d copy, %d one exposure",
 		       kinds[2], kinds[1], kinds[3]);
 	}
