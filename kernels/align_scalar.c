@@ -624,6 +624,19 @@ static int near_copy_of(const struct dp_align_result *r)
 	       plausible_scale(r);
 }
 
+/*
+ * One direction: a close fit (looser than a copy's), one frame inside the
+ * other, a shear of any size (on smooth or captioned pictures the fit's
+ * error) and a turn no larger than the fit's standard error allows.
+ */
+static int sheared_copy_of(const struct dp_align_result *r)
+{
+	return r->ok && r->corr >= DP_ALIGN_SHEAR_MIN_CORR &&
+	       r->skew_error <= DP_ALIGN_SHEAR_MAX_SKEW_ERROR && plausible_scale(r) && nested(r) &&
+	       r->turn <= DP_ALIGN_SHEAR_MAX_TURN &&
+	       r->turn <= DP_ALIGN_MAX_TURN + DP_ALIGN_SHEAR_TURN_SE * r->skew_error;
+}
+
 void dp_align_thumbs(const struct dp_kernels *k, const uint8_t a[DP_ALIGN_BYTES],
 		     const uint8_t b[DP_ALIGN_BYTES], struct dp_align_work *w,
 		     struct dp_align_result res[2])
@@ -663,6 +676,9 @@ int dp_align_verdict(const struct dp_align_result res[2])
 		return DP_ALIGN_COPY;
 	if (near_copy_of(&res[0]) || near_copy_of(&res[1]))
 		return DP_ALIGN_NEAR_COPY;
+	if (sheared_copy_of(&res[0]) || sheared_copy_of(&res[1]))
+		return same_scene(&res[0]) || same_scene(&res[1]) ? DP_ALIGN_SHEARED_COPY
+								    : DP_ALIGN_SHEARED_LOOSE;
 	if (same_scene(&res[0]) || same_scene(&res[1]))
 		return DP_ALIGN_SCENE;
 	return DP_ALIGN_NONE;

@@ -255,6 +255,25 @@ void dp_align_thumbs(const struct dp_kernels *k, const uint8_t a[DP_ALIGN_BYTES]
  *                   DP_ALIGN_NEAR_MAX_SKEW_ERROR: a copy, or another shot
  *                   taken with the camera turned that little, which the
  *                   pixels cannot tell apart (capture times can: cluster.c);
+ *   DP_ALIGN_SHEARED_COPY not that, but in one direction a fit with corr >=
+ *                   DP_ALIGN_SHEAR_MIN_CORR, skew_error <=
+ *                   DP_ALIGN_SHEAR_MAX_SKEW_ERROR, each axis scaled
+ *                   plausibly, one frame inside the other (as for a copy),
+ *                   a shear of any size (off-diagonal terms of one sign,
+ *                   which neither a crop nor a turned camera makes: on
+ *                   smooth or captioned pictures they are the fit's error)
+ *                   and a turn within DP_ALIGN_MAX_TURN +
+ *                   DP_ALIGN_SHEAR_TURN_SE standard errors of the skew, at
+ *                   most DP_ALIGN_SHEAR_MAX_TURN (0.57 degrees): a copy
+ *                   whose fit is loose, or another shot turned that
+ *                   little; and one direction passes DP_ALIGN_SCENE's test,
+ *                   so a caller that does not take it as a near copy
+ *                   (cluster.c: beyond the candidates' reach) can read it
+ *                   as the same scene;
+ *   DP_ALIGN_SHEARED_LOOSE that, but no direction passes DP_ALIGN_SCENE's
+ *                   test (corr or skew_error beyond its limits): a copy
+ *                   only where something else says so (cluster.c: a dated
+ *                   row, close hashes), else nothing;
  *   DP_ALIGN_SCENE  not that, but in one direction the fit is as close
  *                   (corr), about as well determined (skew_error <=
  *                   DP_ALIGN_SCENE_MAX_SKEW_ERROR) and scales each axis as
@@ -270,7 +289,14 @@ void dp_align_thumbs(const struct dp_kernels *k, const uint8_t a[DP_ALIGN_BYTES]
 #define DP_ALIGN_MAX_EXCESS 0.02f
 #define DP_ALIGN_SCENE_MAX_SKEW_ERROR 0.003f
 #define DP_ALIGN_SCENE_MIN_SCALE 0.5f
-enum dp_align_verdict { DP_ALIGN_NONE = 0, DP_ALIGN_SCENE = 1, DP_ALIGN_COPY = 2, DP_ALIGN_NEAR_COPY = 3 };
+#define DP_ALIGN_SHEAR_TURN_SE 3.0f
+#define DP_ALIGN_SHEAR_MAX_TURN 0.01f
+#define DP_ALIGN_SHEAR_MIN_CORR 0.90f
+#define DP_ALIGN_SHEAR_MAX_SKEW_ERROR 0.004f
+enum dp_align_verdict {
+	DP_ALIGN_NONE = 0, DP_ALIGN_SCENE = 1, DP_ALIGN_COPY = 2, DP_ALIGN_NEAR_COPY = 3,
+	DP_ALIGN_SHEARED_COPY = 4, DP_ALIGN_SHEARED_LOOSE = 5
+};
 int dp_align_verdict(const struct dp_align_result res[2]);
 
 /* ------------------------------------------------------------------ */

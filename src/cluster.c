@@ -750,7 +750,13 @@ out:
  * another shot can look alike, the capture instants cannot. A near copy
  * (DP_ALIGN_NEAR_COPY: possibly another shot turned a little) counts as a
  * copy only when one of its rows is dated, so that merge_copies can keep
- * two shots apart by their capture times; else as the same scene. Hashes
+ * two shots apart by their capture times; else as the same scene. So does
+ * a sheared copy (DP_ALIGN_SHEARED_COPY: a loose fit) within
+ * align_distance; beyond it, it is the same scene. A loose one
+ * (DP_ALIGN_SHEARED_LOOSE: not even the same scene's fit) within
+ * align_distance is a copy where a row is dated or the hashes are within
+ * max_distance, else nothing, and nothing outside the candidates' check
+ * (copy_kind other than DP_MATCH_COPY: bridges, far instants). Hashes
  * within max_distance (pairs left to the check by confirm_distance, and
  * low-information pairs the second hash rejected) raise the verdict one
  * step: a near copy is a copy, and the same scene counts as a near copy
@@ -782,8 +788,10 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 	rc = DP_E_NOMEM;
 	for (size_t k = 0, r = 0; k < pairs->n; k++) {
 		uint32_t i = pairs->v[k].i, j = pairs->v[k].j, d = pairs->v[k].d & ~FAR_CROP;
-		int v = instant[k] ? -1 : verdict[r];
 		int far = d > (uint32_t)x->c->align_distance;
+		int v = instant[k] ? -1 :
+			verdict[r] == DP_ALIGN_SHEARED_COPY ? (far ? DP_ALIGN_SCENE : DP_ALIGN_NEAR_COPY) :
+			verdict[r] == DP_ALIGN_SHEARED_LOOSE && far ? DP_ALIGN_NONE : verdict[r];
 		int near = d <= (uint32_t)x->o->max_distance;
 		int weak = (v == DP_ALIGN_COPY && far) ||
 			   (v == (near ? DP_ALIGN_SCENE : DP_ALIGN_NEAR_COPY));
@@ -793,6 +801,8 @@ static int check_pairs(struct ctx *x, const struct dp_pairs *pairs, int copy_kin
 		int as = instant[k] ? DP_MATCH_INSTANT :
 			 pairs->v[k].d & FAR_CROP ?
 				 (v == DP_ALIGN_COPY || v == DP_ALIGN_NEAR_COPY ? copy_kind : -1) :
+			 v == DP_ALIGN_SHEARED_LOOSE ?
+				 ((near || any_dated) && copy_kind == DP_MATCH_COPY ? copy_kind : -1) :
 			 (v == DP_ALIGN_COPY && !far) || (v == DP_ALIGN_NEAR_COPY && near) ? copy_kind :
 			 weak && any_dated ? copy_kind :
 			 (weak || v == DP_ALIGN_SCENE) && !(far && smooth && !any_dated) ? scene_kind :

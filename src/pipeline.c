@@ -307,8 +307,8 @@ static size_t find_row(const uint32_t *rows, size_t n, uint32_t r)
 }
 
 /*
- * The verdict on rows i, j whose thumbnails a, b do not align as a copy:
- * a near copy when both pictures are smooth (PDQ quality under
+ * The verdict on rows i, j whose thumbnails a, b do not align as a copy or
+ * near copy: a near copy when both pictures are smooth (PDQ quality under
  * DP_FLAT_QUALITY: too little structure to align) and hold the same luma
  * (dp_align_same_tone; needs the stored tone), else verdict. Like any near
  * copy it joins a shot only where a row is dated (cluster.c).

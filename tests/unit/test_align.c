@@ -29,8 +29,13 @@
  *   - the verdict: off-diagonal terms of one sign (a shear: fitting noise)
  *     do not stop a copy, terms of opposite signs (a turn) over 0.09
  *     degrees make it a near copy (up to 0.29 degrees), and any bend past
- *     DP_ALIGN_MAX_SKEW makes it the same scene; so does a standard error
- *     between DP_ALIGN_MAX_SKEW_ERROR and DP_ALIGN_NEAR_MAX_SKEW_ERROR; a fit that
+ *     DP_ALIGN_MAX_SKEW a sheared copy while its turn is within 3
+ *     standard errors (at most 0.57 degrees), else the same scene, as
+ *     when the frames are not nested; a sheared fit with a correlation of
+ *     0.90-0.95 or a standard error of 0.003-0.004 is a loose sheared copy
+ *     (not the same scene), beyond that neither; a standard error
+ *     between DP_ALIGN_MAX_SKEW_ERROR and DP_ALIGN_NEAR_MAX_SKEW_ERROR
+ *     makes a near copy; a fit that
  *     scales an axis by under 0.5 or over 2 is no camera move (not the
  *     same scene) and no crop (not a copy, turned or not);
  *   - the result is the same whatever the order of the calls (no state).
@@ -493,13 +498,17 @@ int main(int argc, char **argv)
 			{ 0.95f, -0.002f, 0.003f, DP_ALIGN_NEAR_COPY, "a turn of 0.0024 (0.14 degrees)" },
 			{ 0.95f, -0.004f, 0.005f, DP_ALIGN_NEAR_COPY, "a turn of 0.0045 (0.26 degrees)" },
 			{ 0.95f, -0.0055f, 0.0055f, DP_ALIGN_SCENE, "a turn of 0.0055 (0.32 degrees)" },
-			{ 0.95f, 0.007f, 0.005f, DP_ALIGN_SCENE, "a shear of 0.012, over DP_ALIGN_MAX_SKEW" },
+			{ 0.95f, 0.007f, 0.005f, DP_ALIGN_SHEARED_COPY, "a shear of 0.012, over DP_ALIGN_MAX_SKEW" },
+			{ 0.95f, 0.08f, 0.05f, DP_ALIGN_SHEARED_COPY, "a shear of 0.13" },
+			{ 0.95f, -0.0008f, 0.02f, DP_ALIGN_SHEARED_COPY, "a shear with a turn of 0.004, within 3 standard errors" },
+			{ 0.95f, -0.0015f, 0.02f, DP_ALIGN_SCENE, "a shear with a turn of 0.0055, over 3 standard errors" },
 			{ 0.6f, -0.05f, 0.07f, DP_ALIGN_SCENE, "a turn of 3.4 degrees, x scaled by 0.6" },
 			{ 0.3f, -0.05f, 0.07f, DP_ALIGN_NONE, "a turn of 3.4 degrees, x scaled by 0.3 (a collapsed fit)" },
 			{ 0.38f, 0.0f, 0.0f, DP_ALIGN_NONE, "no turn, x scaled by 0.38 (a collapsed fit, not a crop)" },
 			{ 2.5f, -0.05f, 0.07f, DP_ALIGN_NONE, "a turn of 3.4 degrees, x scaled by 2.5" },
 		};
-		static const char *name[] = { "neither", "same scene", "copy", "near copy" };
+		static const char *name[] = { "neither", "same scene", "copy", "near copy", "sheared copy",
+					      "loose sheared copy" };
 
 		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 			r[0].p[0] = cases[k].p0;
@@ -524,7 +533,45 @@ int main(int argc, char **argv)
 		tap_ok(dp_align_verdict(r) == DP_ALIGN_NEAR_COPY, "verdict with a standard error of 0.0025: "
 		       "near copy");
 		r[0].skew_error = 0.0035f;
-		tap_ok(dp_align_verdict(r) == DP_ALIGN_NONE, "verdict with a standard error of 0.0035: neither");
+		tap_ok(dp_align_verdict(r) == DP_ALIGN_SHEARED_LOOSE,
+		       "verdict with a standard error of 0.0035: a loose sheared copy (not the same scene)");
+		r[0].skew_error = 0.0045f;
+		tap_ok(dp_align_verdict(r) == DP_ALIGN_NONE, "verdict with a standard error of 0.0045: neither");
+		r[0].skew_error = 0.001f;
+		r[0].corr = 0.92f;
+		tap_ok(dp_align_verdict(r) == DP_ALIGN_SHEARED_LOOSE,
+		       "verdict with a correlation of 0.92: a loose sheared copy");
+		r[0].p[1] = -0.0015f;
+		r[0].p[3] = 0.02f;
+		r[0].skew = 0.0215f;
+		r[0].turn = sqrtf(0.0015f * 0.02f);
+		tap_ok(dp_align_verdict(r) == DP_ALIGN_NONE,
+		       "verdict with a correlation of 0.92 and a turn over 3 standard errors: neither");
+		r[0].p[1] = r[0].p[3] = r[0].skew = r[0].turn = 0;
+		r[0].corr = 0.89f;
+		tap_ok(dp_align_verdict(r) == DP_ALIGN_NONE, "verdict with a correlation of 0.89: neither");
+		r[0].corr = 0.98f;
+		/* A loose fit: the error lets a sheared copy turn further, never past 0.57 degrees. */
+		r[0].skew_error = 0.0025f;
+		r[0].p[1] = -0.003f;
+		r[0].p[3] = 0.02f;
+		r[0].skew = 0.023f;
+		r[0].turn = sqrtf(0.003f * 0.02f);
+		tap_ok(dp_align_verdict(r) == DP_ALIGN_SHEARED_COPY, "verdict with a shear, a turn of 0.0077 "
+		       "and a standard error of 0.0025: sheared copy");
+		r[0].skew_error = 0.003f;
+		r[0].p[1] = -0.005f;
+		r[0].p[3] = 0.0205f;
+		r[0].skew = 0.0255f;
+		r[0].turn = sqrtf(0.005f * 0.0205f);
+		tap_ok(dp_align_verdict(r) == DP_ALIGN_SCENE, "verdict with a shear, a turn of 0.0101 and a "
+		       "standard error of 0.003: same scene");
+		r[0].p[1] = r[0].p[3] = r[0].skew = r[0].turn = 0;
+		r[0].excess = r[0].excess_back = 0.03f;
+		r[0].p[1] = 0.02f;
+		r[0].skew = 0.02f;
+		tap_ok(dp_align_verdict(r) == DP_ALIGN_SCENE, "verdict with a shear and the frames reaching 3%% "
+		       "outside each other: same scene");
 	}
 	free(sc);
 	free(sc2);

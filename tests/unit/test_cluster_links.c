@@ -24,7 +24,9 @@
  *     at different capture times, or two cameras at different seconds):
  *     the closest pair merges first, the other group stays apart;
  *   - a near copy (possibly another shot turned a little) joins only when
- *     one of its rows is dated;
+ *     one of its rows is dated; so does a sheared copy, which beyond the
+ *     alignment distance is the same scene (a far crop pair: nothing),
+ *     and a loose one, which is nothing else (no scene link);
  *   - a copy that two exposures of one camera 60-120 s apart kept apart
  *     links their scenes, even where their first dated rows do not align;
  *   - with align_nearest K (2 and 5), the check sees exactly the candidates
@@ -69,7 +71,7 @@
 #include "status.h"
 #include "../testrng.h"
 
-#define N 38
+#define N 46
 
 /* The verdict the stand-in gives row pair (i, j), i < j. */
 static int verdict_of(uint32_t i, uint32_t j)
@@ -94,6 +96,10 @@ static int verdict_of(uint32_t i, uint32_t j)
 		{ 33, 34, DP_ALIGN_NEAR_COPY }, /* one dated: a copy */
 		{ 35, 37, DP_ALIGN_NONE },  /* dated, 100 s apart: the bridge does not align */
 		{ 36, 37, DP_ALIGN_COPY },  /* ... but 35's copy does: refused, a scene link */
+		{ 38, 39, DP_ALIGN_SHEARED_COPY }, /* one dated: a copy */
+		{ 40, 41, DP_ALIGN_SHEARED_COPY }, /* both undated: the same scene */
+		{ 42, 43, DP_ALIGN_SHEARED_LOOSE }, /* one dated: a copy */
+		{ 44, 45, DP_ALIGN_SHEARED_LOOSE }, /* both undated: nothing */
 	};
 
 	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++)
@@ -463,7 +469,10 @@ static void crop_far_pairs(void)
 	static struct fixture f;
 	static char *serial[4] = { "F0", "F4", "F6", "F7" };
 	static const int dated_row[4] = { 0, 4, 6, 7 };
-	static const uint8_t verdicts[3] = { DP_ALIGN_COPY, DP_ALIGN_NEAR_COPY, DP_ALIGN_SCENE };
+	static const uint8_t verdicts[5] = { DP_ALIGN_COPY, DP_ALIGN_NEAR_COPY, DP_ALIGN_SCENE,
+					     DP_ALIGN_SHEARED_COPY, DP_ALIGN_SHEARED_LOOSE };
+	static const char *what[5] = { "copy", "near copy", "same-scene", "sheared copy",
+				       "loose sheared copy" };
 	struct dp_table t;
 	struct dp_cluster_opts o;
 	struct dp_clusters c;
@@ -486,9 +495,9 @@ static void crop_far_pairs(void)
 	dp_cluster_opts_default(&o);
 	o.threads = 1;
 	dp_err_clear(&err);
-	for (int v = 0; v < 3; v++) {
+	for (int v = 0; v < 5; v++) {
 		recorded_verdict = verdicts[v];
-		o.level = verdicts[v] == DP_ALIGN_SCENE ? DP_LEVEL_SCENE : DP_LEVEL_SHOT;
+		o.level = v >= 2 ? DP_LEVEL_SCENE : DP_LEVEL_SHOT;
 		memset(seen, 0, sizeof(seen));
 		rc = dp_cluster_run(&t, &o, serial_pairs, record_align, fake_crops, &c, &err);
 		if (rc) {
@@ -509,7 +518,7 @@ static void crop_far_pairs(void)
 			       v ? " (a row is dated)" : "");
 		} else {
 			tap_ok(c.label[0] != c.label[1] && c.n_scene_links == 0,
-			       "a same-scene verdict on a far crop pair links no scene");
+			       "a %s verdict on a far crop pair links no scene", what[v]);
 		}
 		dp_clusters_free(&c);
 	}
@@ -792,6 +801,14 @@ int main(int argc, char **argv)
 		{ 188, 0, 0, "2020-01-14T08:00:00", "J" },    /* 35 */
 		{ 188, 0, 10, "", "" },                       /* 36: 10 from 35 */
 		{ 188, 100, 150, "2020-01-14T08:01:40", "J" },/* 37: 50 from 35, 100 s later */
+		{ 199, 0, 0, "2020-01-15T08:00:00", "H" },    /* 38 */
+		{ 199, 0, 40, "", "" },                       /* 39: 40 from 38 */
+		{ 211, 0, 0, "", "" },                        /* 40 */
+		{ 211, 0, 40, "", "" },                       /* 41: 40 from 40 */
+		{ 222, 0, 0, "2020-01-16T08:00:00", "G" },    /* 42 */
+		{ 222, 0, 40, "", "" },                       /* 43: 40 from 42 */
+		{ 233, 0, 0, "", "" },                        /* 44 */
+		{ 233, 0, 40, "", "" },                       /* 45: 40 from 44 */
 	};
 	static struct fixture f;
 	uint8_t (*pdq)[32] = f.pdq;
@@ -830,7 +847,7 @@ int main(int argc, char **argv)
 	       c.n_aligned_checked == n_checked + 1 && n_checked > 0,
 	       "the check ran at %d on %zu pairs (%zu aligned, one exposure within 90 not)",
 	       c.align_distance, c.n_aligned_checked, n_checked);
-	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 8, "a copy verdict joins two shot groups "
+	tap_ok(c.shot[10] == c.shot[11] && c.n_aligned == 10, "a copy verdict joins two shot groups "
 	       "(%zu aligned)", c.n_aligned);
 	tap_ok(c.shot[26] != c.shot[27] && c.shot[28] == c.shot[26] && c.shot[36] == c.shot[35] &&
 	       c.shot[36] != c.shot[37] && c.n_copies_refused == 4,
@@ -839,6 +856,10 @@ int main(int argc, char **argv)
 	tap_ok(c.shot[29] != c.shot[30], "two cameras at two times are two shots, whatever the pixels");
 	tap_ok(c.shot[31] != c.shot[32] && c.shot[33] == c.shot[34],
 	       "a near copy joins when one of its rows is dated, not between two undated ones");
+	tap_ok(c.shot[38] == c.shot[39] && c.shot[40] != c.shot[41],
+	       "so does a sheared copy within the alignment distance");
+	tap_ok(c.shot[42] == c.shot[43] && c.shot[44] != c.shot[45],
+	       "and a loose sheared copy (not the same scene's fit)");
 	tap_ok(c.shot[0] != c.shot[2] && c.shot[3] != c.shot[4] && c.n_scene_links == 0,
 	       "scene verdicts join nothing at shot level and are not kept");
 	tap_ok(c.shot[14] == c.shot[15] && n_instant_asked == 0,
@@ -869,6 +890,9 @@ int main(int argc, char **argv)
 	tap_ok(c.label[12] != c.label[13], "a scene link between dated shots of two cameras is dropped");
 	tap_ok(c.label[35] == c.label[37] && c.shot[35] != c.shot[37],
 	       "a copy between two exposures of one camera 100 s apart links their scenes");
+	tap_ok(c.label[40] == c.label[41] && c.shot[40] != c.shot[41],
+	       "a sheared copy between undated shots links their scenes");
+	tap_ok(c.label[44] != c.label[45], "a loose sheared copy between undated shots links nothing");
 	{
 		int kinds[4] = { 0 }, bad = 0;
 
@@ -879,8 +903,8 @@ int main(int argc, char **argv)
 			kinds[m]++;
 			bad += m == DP_MATCH_SCENE && ((i == 0 && j == 1) || (i == 1 && j == 2));
 		}
-		tap_ok(!bad && kinds[DP_MATCH_SCENE] == 5 && (size_t)kinds[DP_MATCH_SCENE] == c.n_scene_links &&
-		       kinds[DP_MATCH_COPY] == 8 && kinds[DP_MATCH_INSTANT] == 2,
+		tap_ok(!bad && kinds[DP_MATCH_SCENE] == 6 && (size_t)kinds[DP_MATCH_SCENE] == c.n_scene_links &&
+		       kinds[DP_MATCH_COPY] == 10 && kinds[DP_MATCH_INSTANT] == 2,
 		       "pairs_match: dropped links are gone; %d scene links, %d copy, %d one exposure",
 		       kinds[2], kinds[1], kinds[3]);
 	}
