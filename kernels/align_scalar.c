@@ -235,7 +235,8 @@ int dp_align_same_tone(const uint8_t a[DP_ALIGN_BYTES], const float tone_a[2],
 	ma[1] = ma[1] > 1e-3 ? ma[1] : 1e-3;
 	mb[1] = mb[1] > 1e-3 ? mb[1] : 1e-3;
 	return fabs(ma[0] - mb[0]) <= DP_ALIGN_TONE_MEAN &&
-	       fabs(log(ma[1] / mb[1])) <= DP_ALIGN_TONE_SPREAD;
+	       ((ma[1] < DP_ALIGN_TONE_FLAT && mb[1] < DP_ALIGN_TONE_FLAT) ||
+		fabs(log(ma[1] / mb[1])) <= DP_ALIGN_TONE_SPREAD);
 }
 
 /* One level's images (A, its gradients, B; all n x n) and the row kernel that sums them. */

@@ -135,13 +135,17 @@ void dp_align_to_bytes(const float in[DP_ALIGN_BYTES], uint8_t out[DP_ALIGN_BYTE
  * same luma: with each one's tone (dp_align_to_bytes: gain, offset; gain
  * > 0), their mean luma is within DP_ALIGN_TONE_MEAN grey levels and
  * their standard deviations within a factor exp(DP_ALIGN_TONE_SPREAD)
- * (each taken as at least 1/1000 of a level). A plain copy of a smooth
- * picture (re-encoded, resized, cropped a little) keeps both, to a tenth of
- * a level; another exposure of the same scene seldom does (+-0.35 EV moves
- * the mean by many levels). For pictures too smooth to align. Pure.
+ * (each taken as at least 1/1000 of a level), unless both are under
+ * DP_ALIGN_TONE_FLAT grey levels: a spread that faint is the encoder's
+ * and the thumbnail's rounding, which a copy does not keep. A plain copy
+ * of a smooth picture (re-encoded, resized, cropped a little) keeps both,
+ * to a tenth of a level; another exposure of the same scene seldom does
+ * (+-0.35 EV moves the mean by many levels). For pictures too smooth to
+ * align. Pure.
  */
 #define DP_ALIGN_TONE_MEAN 0.3f
 #define DP_ALIGN_TONE_SPREAD 0.2f
+#define DP_ALIGN_TONE_FLAT 1.0f
 int dp_align_same_tone(const uint8_t a[DP_ALIGN_BYTES], const float tone_a[2],
 		       const uint8_t b[DP_ALIGN_BYTES], const float tone_b[2]);
 

@@ -8,7 +8,8 @@
  *   - the stretch (dp_align_to_bytes): its gain, its bound, the tone that
  *     undoes it, the few pixels at each end it clips (a caption);
  *   - the tone test of smooth pictures (dp_align_same_tone): a copy's
- *     luma keeps its mean and spread, a brighter or deeper one does not;
+ *     luma keeps its mean and spread, a brighter or deeper one does not
+ *     (the spread only where it is a grey level or more);
  *   - the same view, crops of 1-8% per side, crops with a tone change, and
  *     crops of crops are accepted, and the fitted map is the crop's;
  *   - so are crops of an unevenly lit picture whose grey levels went
@@ -256,8 +257,10 @@ static void to_bytes(void)
 /*
  * dp_align_same_tone on a smooth picture's luma (90 grey levels, a gradient
  * of one level and a faint texture): a copy (faint noise) holds the
- * same tone; the luma half a level brighter, or its texture 1.5 times as
- * deep, does not; nor a thumbnail without a tone (gain 0).
+ * same tone; the luma half a level brighter does not; its texture 1.5
+ * times as deep does, as both spread less than DP_ALIGN_TONE_FLAT; with a
+ * texture of about 3 levels, 1.5 times as deep does not, a copy does; nor
+ * does a thumbnail without a tone (gain 0).
  */
 static void same_tone(void)
 {
@@ -282,7 +285,19 @@ static void same_tone(void)
 	for (int i = 0; i < DP_ALIGN_BYTES; i++)
 		other[i] = 90.5f + 1.5f * (luma[i] - 90.5f);
 	dp_align_to_bytes(other, b, tb);
-	tap_ok(!dp_align_same_tone(a, ta, b, tb), "not the same tone: texture 1.5 times as deep");
+	tap_ok(dp_align_same_tone(a, ta, b, tb),
+	       "same tone: texture 1.5 times as deep, both under DP_ALIGN_TONE_FLAT (rounding)");
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)   /* a texture of about 3 levels */
+		luma[i] = 90.5f + 8.0f * (luma[i] - 90.5f);
+	dp_align_to_bytes(luma, a, ta);
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		other[i] = 90.5f + 1.5f * (luma[i] - 90.5f);
+	dp_align_to_bytes(other, b, tb);
+	tap_ok(!dp_align_same_tone(a, ta, b, tb), "not the same tone: a texture of 3 levels 1.5 times as deep");
+	for (int i = 0; i < DP_ALIGN_BYTES; i++)
+		other[i] = luma[i] + 0.1f * (float)(unit() - 0.5);
+	dp_align_to_bytes(other, b, tb);
+	tap_ok(dp_align_same_tone(a, ta, b, tb), "same tone: that picture and its re-encoded copy");
 	tb[0] = 0.0f;
 	tap_ok(!dp_align_same_tone(a, ta, a, tb), "not the same tone: no tone stored (gain 0)");
 	rng_state = keep;
