@@ -303,6 +303,15 @@ static void same_tone(void)
 	rng_state = keep;
 }
 
+/* Give a fit the off-diagonal terms p1, p3, with the skew and turn they make. */
+static void set_offdiag(struct dp_align_result *r, float p1, float p3)
+{
+	r->p[1] = p1;
+	r->p[3] = p3;
+	r->skew = fabsf(p1) + fabsf(p3);
+	r->turn = p1 * p3 < 0 ? sqrtf(-p1 * p3) : 0;
+}
+
 /* The verdict on a and b; res filled. */
 static int verdict(const uint8_t *a, const uint8_t *b, struct dp_align_result res[2])
 {
@@ -527,14 +536,11 @@ int main(int argc, char **argv)
 
 		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 			r[0].p[0] = cases[k].p0;
-			r[0].p[1] = cases[k].p1;
-			r[0].p[3] = cases[k].p3;
-			r[0].skew = fabsf(cases[k].p1) + fabsf(cases[k].p3);
-			r[0].turn = cases[k].p1 * cases[k].p3 < 0 ? sqrtf(-cases[k].p1 * cases[k].p3) : 0;
+			set_offdiag(&r[0], cases[k].p1, cases[k].p3);
 			tap_ok(dp_align_verdict(r) == cases[k].want, "verdict with %s: %s", cases[k].what,
 			       name[cases[k].want]);
 		}
-		r[0].p[1] = r[0].p[3] = r[0].skew = r[0].turn = 0;
+		set_offdiag(&r[0], 0, 0);
 		r[0].p[0] = 0.95f;
 		r[0].excess = 0.05f;
 		r[0].excess_back = 0.0f;
@@ -556,35 +562,24 @@ int main(int argc, char **argv)
 		r[0].corr = 0.92f;
 		tap_ok(dp_align_verdict(r) == DP_ALIGN_SHEARED_LOOSE,
 		       "verdict with a correlation of 0.92: a loose sheared copy");
-		r[0].p[1] = -0.0015f;
-		r[0].p[3] = 0.02f;
-		r[0].skew = 0.0215f;
-		r[0].turn = sqrtf(0.0015f * 0.02f);
+		set_offdiag(&r[0], -0.0015f, 0.02f);
 		tap_ok(dp_align_verdict(r) == DP_ALIGN_NONE,
 		       "verdict with a correlation of 0.92 and a turn over 3 standard errors: neither");
-		r[0].p[1] = r[0].p[3] = r[0].skew = r[0].turn = 0;
+		set_offdiag(&r[0], 0, 0);
 		r[0].corr = 0.89f;
 		tap_ok(dp_align_verdict(r) == DP_ALIGN_NONE, "verdict with a correlation of 0.89: neither");
 		r[0].corr = 0.98f;
 		/* A loose fit: the error lets a sheared copy turn further, never past 0.57 degrees. */
 		r[0].skew_error = 0.0025f;
-		r[0].p[1] = -0.003f;
-		r[0].p[3] = 0.02f;
-		r[0].skew = 0.023f;
-		r[0].turn = sqrtf(0.003f * 0.02f);
+		set_offdiag(&r[0], -0.003f, 0.02f);
 		tap_ok(dp_align_verdict(r) == DP_ALIGN_SHEARED_COPY, "verdict with a shear, a turn of 0.0077 "
 		       "and a standard error of 0.0025: sheared copy");
 		r[0].skew_error = 0.003f;
-		r[0].p[1] = -0.005f;
-		r[0].p[3] = 0.0205f;
-		r[0].skew = 0.0255f;
-		r[0].turn = sqrtf(0.005f * 0.0205f);
+		set_offdiag(&r[0], -0.005f, 0.0205f);
 		tap_ok(dp_align_verdict(r) == DP_ALIGN_SCENE, "verdict with a shear, a turn of 0.0101 and a "
 		       "standard error of 0.003: same scene");
-		r[0].p[1] = r[0].p[3] = r[0].skew = r[0].turn = 0;
 		r[0].excess = r[0].excess_back = 0.03f;
-		r[0].p[1] = 0.02f;
-		r[0].skew = 0.02f;
+		set_offdiag(&r[0], 0.02f, 0);
 		tap_ok(dp_align_verdict(r) == DP_ALIGN_SCENE, "verdict with a shear and the frames reaching 3%% "
 		       "outside each other: same scene");
 	}
