@@ -582,10 +582,10 @@ static void fit(const struct level *lv0, const struct level *lv1, const struct l
 	res->excess_back = (float)(reach_back(f.q, lim) / N1);
 }
 
-/* One direction: the fit is close and pinned down by the picture's structure. */
-static int fitted(const struct dp_align_result *r, float max_skew_error)
+/* One direction: the fit is close (corr) and pinned down by the picture's structure. */
+static int fitted(const struct dp_align_result *r, float min_corr, float max_skew_error)
 {
-	return r->ok && r->corr >= DP_ALIGN_MIN_CORR && r->skew_error <= max_skew_error;
+	return r->ok && r->corr >= min_corr && r->skew_error <= max_skew_error;
 }
 
 /*
@@ -602,7 +602,7 @@ static int plausible_scale(const struct dp_align_result *r)
 /* One direction: a camera moved, turned or zoomed a little. */
 static int same_scene(const struct dp_align_result *r)
 {
-	return fitted(r, DP_ALIGN_SCENE_MAX_SKEW_ERROR) && plausible_scale(r);
+	return fitted(r, DP_ALIGN_MIN_CORR, DP_ALIGN_SCENE_MAX_SKEW_ERROR) && plausible_scale(r);
 }
 
 /* Under one direction's fit, one frame lies inside the other (either way round). */
@@ -614,15 +614,16 @@ static int nested(const struct dp_align_result *r)
 /* One direction: one picture is a crop, rescale or retone of the other. */
 static int copy_of(const struct dp_align_result *r)
 {
-	return fitted(r, DP_ALIGN_MAX_SKEW_ERROR) && r->turn <= DP_ALIGN_MAX_TURN &&
-	       r->skew <= DP_ALIGN_MAX_SKEW && nested(r) && plausible_scale(r);
+	return fitted(r, DP_ALIGN_MIN_CORR, DP_ALIGN_MAX_SKEW_ERROR) &&
+	       r->turn <= DP_ALIGN_MAX_TURN && r->skew <= DP_ALIGN_MAX_SKEW && nested(r) &&
+	       plausible_scale(r);
 }
 
 /* One direction: that, or a view turned by less than the skew bound allows. */
 static int near_copy_of(const struct dp_align_result *r)
 {
-	return fitted(r, DP_ALIGN_NEAR_MAX_SKEW_ERROR) && r->skew <= DP_ALIGN_MAX_SKEW && nested(r) &&
-	       plausible_scale(r);
+	return fitted(r, DP_ALIGN_MIN_CORR, DP_ALIGN_NEAR_MAX_SKEW_ERROR) &&
+	       r->skew <= DP_ALIGN_MAX_SKEW && nested(r) && plausible_scale(r);
 }
 
 /*
@@ -632,9 +633,8 @@ static int near_copy_of(const struct dp_align_result *r)
  */
 static int sheared_copy_of(const struct dp_align_result *r)
 {
-	return r->ok && r->corr >= DP_ALIGN_SHEAR_MIN_CORR &&
-	       r->skew_error <= DP_ALIGN_SHEAR_MAX_SKEW_ERROR && plausible_scale(r) && nested(r) &&
-	       r->turn <= DP_ALIGN_SHEAR_MAX_TURN &&
+	return fitted(r, DP_ALIGN_SHEAR_MIN_CORR, DP_ALIGN_SHEAR_MAX_SKEW_ERROR) &&
+	       plausible_scale(r) && nested(r) && r->turn <= DP_ALIGN_SHEAR_MAX_TURN &&
 	       r->turn <= DP_ALIGN_MAX_TURN + DP_ALIGN_SHEAR_TURN_SE * r->skew_error;
 }
 

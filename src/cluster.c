@@ -1356,19 +1356,13 @@ static int apply_links(struct ctx *x, uint32_t *scene_parent, const struct shot_
 			continue;
 		a = uf_find(x->parent, c->pairs.v[k].i);
 		b = uf_find(x->parent, c->pairs.v[k].j);
-		if (m == DP_MATCH_COPY) {
-			/* a copy two exposures kept apart: one scene, as a scene link would be */
-			if (a != b && meta_of[a] >= 0 && meta_of[b] >= 0 &&
-			    same_run(x->t, &meta[meta_of[a]], &meta[meta_of[b]], x->o->scene_link_gap_s))
-				uf_union(scene_parent, a, b);
-			continue;
-		}
-		if (meta_of[a] >= 0 && meta_of[b] >= 0) {
+		/* a copy across two such groups: two exposures kept apart, one scene */
+		if (a != b && meta_of[a] >= 0 && meta_of[b] >= 0) {
 			if (same_run(x->t, &meta[meta_of[a]], &meta[meta_of[b]], x->o->scene_link_gap_s))
 				uf_union(scene_parent, a, b);
-			else
-				drop[k] = 1;
-		} else if (meta_of[a] < 0 && meta_of[b] < 0) {
+			else if (m == DP_MATCH_SCENE)
+				drop[k] = 1;   /* copies stay in the pairs */
+		} else if (m == DP_MATCH_SCENE && meta_of[a] < 0 && meta_of[b] < 0) {
 			uf_union(free_parent, a, b);
 			uf_union(scene_parent, a, b);
 		}
